@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { KNOWN_SECTIONS, OPTIONS, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
+import { ConfigError } from './errors.js';
+import { IniSyntaxError, parseIni, type IniSections } from './ini.js';
+import { parseValue, type OptionValue } from './parse-value.js';
+import type { Config, KeystoneCredentials, ProjectPolicy } from './types.js';
+
+export const DEFAULT_CONFIG_FILE = '/etc/novajoin/join.conf';
+export const CONFIG_FILE_ENV = 'NOVAJOIN_CONFIG_FILE';
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Unknown options and options kept only for compatibility. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Which file to read: `--config-file`, else $NOVAJOIN_CONFIG_FILE, else
+ * /etc/novajoin/join.conf. This is the only place the environment is read
+ * for configuration.
+ */
+export function resolveConfigFile(cliValue: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return cliValue ?? env[CONFIG_FILE_ENV] ?? DEFAULT_CONFIG_FILE;
+}
+
+/** Reads and validates a file. A file that cannot be read is an error. */
+export function loadConfigFile(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(file, 'DEFAULT', null, `cannot read the configuration file (${code})`);
+  }
+  return loadConfigText(text, file);
+}
+
+/** Validates configuration text; `file` is only used in messages. */
+export function loadConfigText(text: string, file: string | null): LoadedConfig {
+  const where = file ?? '<built-in defaults>';
+  let sections: IniSections;
+  try {
+    sections = parseIni(text);
+  } catch (error) {
+    if (error instanceof IniSyntaxError) throw new ConfigError(where, '-', null, error.message);
+    throw error;
+  }
+  const warnings: string[] = [];
+  const values = new Map<string, OptionValue>();
+  const projects = new Map<string, ProjectPolicy>();
+
+  for (const [section, entries] of sections) {
+    if (!KNOWN_SECTIONS.has(section)) {
+      projects.set(section, readProjectSection(where, section, entries, warnings));
+      continue;
+    }
+    for (const [name, raw] of entries) {
+      const spec = OPTIONS.find((s) => s.section === section && s.name === name);
+      if (!spec) {
+        warnings.push(`${where}:${raw.line}: [${section}] ${name}: unknown option, ignored`);
+        continue;
+      }
+      if (spec.ignored) warnings.push(`${where}:${raw.line}: [${section}] ${name}: ${spec.help}`);
+      values.set(key(section, name), checked(where, spec, raw.value));
+    }
+  }
+  const config = build(file, (section, name) => {
+    const value = values.get(key(section, name));
+    if (value !== undefined) return value;
+    const spec = OPTIONS.find((s) => s.section === section && s.name === name);
+    if (!spec) throw new Error(`no option [${section}] ${name} in the defaults table`);
+    return spec.default;
+  }, projects);
+  crossCheck(where, config);
+  return { config: deepFreeze(config), warnings };
+}
+
+/** The configuration with nothing set: what `novajoin dev` starts from. */
+export function defaultConfig(): Config {
+  return loadConfigText('', null).config;
+}
+
+function readProjectSection(
+  where: string,
+  section: string,
+  entries: Map<string, { value: string; line: number }>,
+  warnings: string[],
+): ProjectPolicy {
+  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[] };
+  for (const [name, raw] of entries) {
+    const spec = PROJECT_OPTIONS.find((s) => s.name === name);
+    if (!spec) {
+      warnings.push(`${where}:${raw.line}: [${section}] ${name}: unknown option of a project section, ignored`);
+      continue;
+    }
+    const value = checked(where, { ...spec, section }, raw.value) as readonly string[];
+    if (name === 'allowed_classes') policy.allowedClasses = value;
+    else policy.allowedServices = value;
+  }
+  return policy;
+}
+
+function checked(where: string, spec: OptionSpec, raw: string): OptionValue {
+  const result = parseValue(spec, raw);
+  if ('error' in result) throw new ConfigError(where, spec.section, spec.name, result.error);
+  return result.value;
+}
+
+type Get = (section: string, name: string) => OptionValue;
+
+function build(file: string | null, get: Get, projects: Map<string, ProjectPolicy>): Config {
+  const s = (section: string, name: string) => get(section, name) as string;
+  const n = (section: string, name: string) => get(section, name) as number;
+  const b = (section: string, name: string) => get(section, name) as boolean;
+  const l = (section: string, name: string) => get(section, name) as readonly string[];
+  const seconds = (section: string, name: string) => Math.round(n(section, name) * 1000);
+
+  const domain = s('DEFAULT', 'domain').replace(/\.$/, '').toLowerCase();
+  const server = s('freeipa', 'server');
+  const credentials = (section: string, fallback?: KeystoneCredentials): KeystoneCredentials => ({
+    authUrl: s(section, 'auth_url') || fallback?.authUrl || '',
+    username: s(section, 'username') || fallback?.username || '',
+    password: s(section, 'password') || (s(section, 'username') ? '' : fallback?.password ?? ''),
+    userDomainName: s(section, 'user_domain_name'),
+    userDomainId: section === 'service_credentials' ? s(section, 'user_domain_id') : '',
+    projectName: s(section, 'project_name'),
+    projectDomainName: s(section, 'project_domain_name'),
+    projectDomainId: section === 'service_credentials' ? s(section, 'project_domain_id') : '',
+    cafile: s(section, 'cafile'),
+    timeoutMs: seconds(section, 'timeout'),
+  });
+  const serviceCredentials = credentials('service_credentials');
+  const topics = l('notifications', 'topics');
+
+  return {
+    file,
+    server: {
+      listen: s('DEFAULT', 'join_listen'),
+      port: n('DEFAULT', 'join_listen_port'),
+      authStrategy: s('DEFAULT', 'auth_strategy') as 'keystone' | 'noauth',
+      policyFile: s('DEFAULT', 'policy_file'),
+      joinTimeoutMs: seconds('DEFAULT', 'join_timeout'),
+      maxBodySize: n('DEFAULT', 'max_body_size'),
+    },
+    naming: {
+      domain,
+      projectSubdomain: b('DEFAULT', 'project_subdomain'),
+      normalizeProject: b('DEFAULT', 'normalize_project'),
+      hostnameTemplate: s('DEFAULT', 'hostname_template'),
+    },
+    enrollment: {
+      otpSecretFile: s('DEFAULT', 'otp_secret_file'),
+      fixedIpDns: b('DEFAULT', 'fixed_ip_dns'),
+      floatingIpDns: b('DEFAULT', 'floating_ip_dns'),
+      staleOtpAgeMs: n('DEFAULT', 'stale_otp_age') * 1000,
+    },
+    log: {
+      debug: b('DEFAULT', 'debug'),
+      format: s('DEFAULT', 'log_format') as 'auto' | 'json' | 'text',
+    },
+    freeipa: {
+      server,
+      url: (s('freeipa', 'url') || (server ? `https://${server}/ipa` : '')).replace(/\/+$/, ''),
+      realm: s('freeipa', 'realm') || domain.toUpperCase(),
+      caFile: s('freeipa', 'ca_file'),
+      auth: s('freeipa', 'auth') as 'kerberos' | 'password',
+      keytab: s('DEFAULT', 'keytab'),
+      principal: s('freeipa', 'principal'),
+      user: s('freeipa', 'user'),
+      passwordFile: s('freeipa', 'password_file'),
+      apiVersion: s('freeipa', 'api_version'),
+      timeoutMs: seconds('freeipa', 'timeout'),
+      retries: n('DEFAULT', 'connect_retries'),
+      maxConcurrency: n('freeipa', 'max_concurrency'),
+    },
+    ldap: {
+      url: s('ldap', 'url') || (server ? `ldaps://${server}` : ''),
+      starttls: b('ldap', 'starttls'),
+      bindDn: s('ldap', 'bind_dn'),
+      bindPasswordFile: s('ldap', 'bind_password_file'),
+      baseDn: s('ldap', 'base_dn') || domain.split('.').map((part) => `dc=${part}`).join(','),
+      pageSize: n('ldap', 'page_size'),
+      timeoutMs: seconds('ldap', 'timeout'),
+    },
+    notifications: {
+      transportUrl: s('DEFAULT', 'transport_url'),
+      queue: s('notifications', 'queue'),
+      exchanges: l('notifications', 'exchanges'),
+      topics: topics.length > 0 ? topics : [s('DEFAULT', 'notifications_topic')],
+      exchangeDurable: b('notifications', 'exchange_durable'),
+      deadLetterQueue: s('notifications', 'dead_letter_queue'),
+      prefetch: n('notifications', 'prefetch'),
+      retryInitialMs: seconds('notifications', 'retry_initial'),
+      retryMaxMs: seconds('notifications', 'retry_max'),
+      drainTimeoutMs: seconds('notifications', 'drain_timeout'),
+      healthFile: s('notifications', 'health_file'),
+      metricsListen: s('notifications', 'metrics_listen'),
+      metricsPort: n('notifications', 'metrics_port'),
+      resyncIntervalMs: n('notifications', 'resync_interval') * 1000,
+    },
+    serviceCredentials: {
+      ...serviceCredentials,
+      regionName: s('service_credentials', 'region_name'),
+      interface: s('service_credentials', 'interface') as 'public' | 'internal' | 'admin',
+    },
+    keystoneAuthtoken: {
+      ...credentials('keystone_authtoken', serviceCredentials),
+      wwwAuthenticateUri: s('keystone_authtoken', 'www_authenticate_uri'),
+      tokenCacheTimeMs: n('keystone_authtoken', 'token_cache_time') * 1000,
+    },
+    projects,
+  };
+}
+
+/** Checks that involve more than one option. */
+function crossCheck(where: string, config: Config): void {
+  if (config.freeipa.url && !/^https?:\/\//.test(config.freeipa.url)) {
+    throw new ConfigError(where, 'freeipa', 'url', `"${config.freeipa.url}" is not an http(s) URL`);
+  }
+  if (config.ldap.url && !/^ldaps?:\/\//.test(config.ldap.url)) {
+    throw new ConfigError(where, 'ldap', 'url', `"${config.ldap.url}" must start with ldap:// or ldaps://`);
+  }
+  if (!/^(rabbit|amqps?):\/\//.test(config.notifications.transportUrl)) {
+    throw new ConfigError(where, 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');
+  }
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(config.naming.domain)) {
+    throw new ConfigError(where, 'DEFAULT', 'domain', `"${config.naming.domain}" is not a DNS domain name`);
+  }
+  if (config.naming.hostnameTemplate && !config.naming.hostnameTemplate.includes('{hostname}')) {
+    throw new ConfigError(where, 'DEFAULT', 'hostname_template', 'must contain {hostname}');
+  }
+  const unknownField = /\{(?!hostname\}|project\}|project_id\}|domain\})[^}]*\}/.exec(config.naming.hostnameTemplate);
+  if (unknownField) {
+    throw new ConfigError(where, 'DEFAULT', 'hostname_template', `unknown field ${unknownField[0]}; accepted: {hostname} {project} {project_id} {domain}`);
+  }
+  if (!/^2\.\d+$/.test(config.freeipa.apiVersion)) {
+    throw new ConfigError(where, 'freeipa', 'api_version', `"${config.freeipa.apiVersion}" is not a FreeIPA API version such as 2.230`);
+  }
+}
+
+/**
+ * Options a given process cannot run without. Called by each entry point for
+ * what it needs, so that `novajoin check` and the services fail with the same
+ * message.
+ */
+export function requireOptions(config: Config, needed: ReadonlyArray<readonly [section: string, option: string, value: unknown]>): void {
+  for (const [section, option, value] of needed) {
+    if (value === '' || value === undefined || value === null) {
+      throw new ConfigError(config.file ?? '<built-in defaults>', section, option, 'must be set');
+    }
+  }
+}
+
+function key(section: string, name: string): string {
+  return `${section}\u0000${name}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Map)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,98 @@
+/** The validated configuration, as every process sees it (frozen). */
+
+export interface ProjectPolicy {
+  readonly allowedClasses: readonly string[];
+  readonly allowedServices: readonly string[];
+}
+
+export interface KeystoneCredentials {
+  readonly authUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly userDomainName: string;
+  readonly userDomainId: string;
+  readonly projectName: string;
+  readonly projectDomainName: string;
+  readonly projectDomainId: string;
+  readonly cafile: string;
+  readonly timeoutMs: number;
+}
+
+export interface Config {
+  /** The file the values came from, or null for defaults only. */
+  readonly file: string | null;
+  readonly server: {
+    readonly listen: string;
+    readonly port: number;
+    readonly authStrategy: 'keystone' | 'noauth';
+    readonly policyFile: string;
+    readonly joinTimeoutMs: number;
+    readonly maxBodySize: number;
+  };
+  readonly naming: {
+    readonly domain: string;
+    readonly projectSubdomain: boolean;
+    readonly normalizeProject: boolean;
+    readonly hostnameTemplate: string;
+  };
+  readonly enrollment: {
+    readonly otpSecretFile: string;
+    readonly fixedIpDns: boolean;
+    readonly floatingIpDns: boolean;
+    readonly staleOtpAgeMs: number;
+  };
+  readonly log: {
+    readonly debug: boolean;
+    readonly format: 'auto' | 'json' | 'text';
+  };
+  readonly freeipa: {
+    readonly server: string;
+    readonly url: string;
+    readonly realm: string;
+    readonly caFile: string;
+    readonly auth: 'kerberos' | 'password';
+    readonly keytab: string;
+    readonly principal: string;
+    readonly user: string;
+    readonly passwordFile: string;
+    readonly apiVersion: string;
+    readonly timeoutMs: number;
+    readonly retries: number;
+    readonly maxConcurrency: number;
+  };
+  readonly ldap: {
+    readonly url: string;
+    readonly starttls: boolean;
+    readonly bindDn: string;
+    readonly bindPasswordFile: string;
+    readonly baseDn: string;
+    readonly pageSize: number;
+    readonly timeoutMs: number;
+  };
+  readonly notifications: {
+    readonly transportUrl: string;
+    readonly queue: string;
+    readonly exchanges: readonly string[];
+    readonly topics: readonly string[];
+    readonly exchangeDurable: boolean;
+    readonly deadLetterQueue: string;
+    readonly prefetch: number;
+    readonly retryInitialMs: number;
+    readonly retryMaxMs: number;
+    readonly drainTimeoutMs: number;
+    readonly healthFile: string;
+    readonly metricsListen: string;
+    readonly metricsPort: number;
+    readonly resyncIntervalMs: number;
+  };
+  readonly serviceCredentials: KeystoneCredentials & {
+    readonly regionName: string;
+    readonly interface: 'public' | 'internal' | 'admin';
+  };
+  readonly keystoneAuthtoken: KeystoneCredentials & {
+    readonly wwwAuthenticateUri: string;
+    readonly tokenCacheTimeMs: number;
+  };
+  /** Per-project sections, keyed by project name. */
+  readonly projects: ReadonlyMap<string, ProjectPolicy>;
+}
