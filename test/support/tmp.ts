@@ -1,0 +1,112 @@
+/**
+ * Small process and filesystem helpers shared by the test servers (KDC,
+ * slapd, TLS material). Every child process gets a deadline: a hung
+ * kadmin.local or openssl must fail the test, not stall the whole run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh private directory under the system temp dir. */
+export async function makeTempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
+}
+
+export async function removeDir(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * A port that was free a moment ago: bind 127.0.0.1:0, read the port, close.
+ * There is a window in which someone else can take it; the servers started on
+ * it fail loudly if that happens, so callers may retry.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close((err) => (err ? reject(err) : port ? resolve(port) : reject(new Error('no port assigned'))));
+    });
+  });
+}
+
+/** Resolves once a TCP connect to 127.0.0.1:port succeeds; rejects after timeoutMs. */
+export async function waitForPort(port: number, timeoutMs: number, isAlive?: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      const done = (result: boolean) => {
+        socket.destroy();
+        resolve(result);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+    if (ok) return;
+    if (isAlive && !isAlive()) throw new Error(`process exited before port ${port} opened`);
+    if (Date.now() >= deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface RunOptions {
+  /** Extra environment, merged over process.env. */
+  readonly env?: Record<string, string>;
+  /** Written to the child's stdin, which is then closed. */
+  readonly input?: string;
+  /** Default 30 s. The child is killed (SIGKILL) when it passes. */
+  readonly timeoutMs?: number;
+  /** Resolve even on a non-zero exit (the caller inspects `code`). */
+  readonly allowFailure?: boolean;
+}
+
+export interface RunResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+/** Runs a command to completion; rejects on a non-zero exit with stderr in the message. */
+export function runCommand(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd}: ${err.message}`, { cause: err }));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      const result = { stdout, stderr, code: code ?? -1 };
+      if (timedOut) reject(new Error(`${cmd} ${args.join(' ')}: timed out after ${timeoutMs} ms; stderr: ${stderr.trim()}`));
+      else if (code === 0 || options.allowFailure) resolve(result);
+      else
+        reject(
+          new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}; stderr: ${stderr.trim() || stdout.trim()}`),
+        );
+    });
+    // A child that does not read stdin closes it early: ignore EPIPE.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
