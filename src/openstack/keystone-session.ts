@@ -53,8 +53,9 @@ export class KeystoneSession {
   private inflight: Promise<ServiceToken> | undefined;
 
   constructor(private readonly options: KeystoneSessionOptions) {
-    if (!options.credentials.authUrl) throw new DependencyUnavailable('keystone', 'no Keystone auth_url is configured');
-    this.authUrl = versioned(options.credentials.authUrl, 'v3');
+    // An empty auth_url fails at the first call, not here: `novajoin dev` and
+    // noauth builds the adapters without ever calling Keystone.
+    this.authUrl = options.credentials.authUrl ? versioned(options.credentials.authUrl, 'v3') : '';
     this.fetch = options.fetch ?? fetchFor(options.credentials.cafile);
     this.logger = options.logger ?? silentLogger();
     this.now = options.now ?? Date.now;
@@ -132,6 +133,7 @@ export class KeystoneSession {
 
   private async authenticate(): Promise<ServiceToken> {
     const { credentials } = this.options;
+    if (!this.authUrl) throw new DependencyUnavailable('keystone', 'no Keystone auth_url is configured ([service_credentials] or [keystone_authtoken] auth_url)');
     const result = await call(
       `${this.authUrl}/auth/tokens`,
       {
