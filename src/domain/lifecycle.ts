@@ -73,7 +73,8 @@ export class InstanceLifecycle {
     const deadline = Date.now() + this.#deps.timeoutMs;
     const found = await this.#findHost(ref, deadline);
     if (!found) return 'ignored';
-    if (!found.host.hasKeytab) return 'ignored';
+    // Always asked, not judged from the read: host_find does not report keys
+    // on every FreeIPA version, and AlreadyInactive means it was done.
     await this.#apply([{ op: 'disableHost', fqdn: found.host.fqdn }], deadline, 'rebuild');
     this.#deps.logger.info('host disabled after rebuild', { fqdn: found.host.fqdn, instance: ref.instanceId });
     return 'applied';

@@ -1,0 +1,210 @@
+/**
+ * The domain's Directory port, spoken in FreeIPA JSON-RPC: every read is one
+ * `batch` round trip and every write list is one more, whatever its length
+ * (design B7). Item errors stay item errors; the domain decides what they mean.
+ */
+import { parseBinding } from '../domain/binding.js';
+import type { Directory, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
+import type { BatchItem, FreeIpaClient } from './client.js';
+import {
+  dnsrecordAdd,
+  dnsrecordDel,
+  dnsrecordFind,
+  hostAdd,
+  hostDel,
+  hostDisable,
+  hostFind,
+  hostMod,
+  hostShow,
+  serviceAdd,
+  serviceAddHost,
+  serviceDel,
+  serviceFind,
+  serviceRemoveHost,
+  serviceShow,
+  type IpaCommand,
+  type MemberOutput,
+} from './commands.js';
+import { FreeIpaError, NotFoundError } from './errors.js';
+
+export interface FreeIpaDirectoryOptions {
+  readonly client: FreeIpaClient;
+  readonly realm: string;
+  /** The DNS zone host records live in. */
+  readonly zone: string;
+}
+
+/** host_add_managedby: lets the instance's host manage a subhost (certificates for its services). */
+function hostAddManagedBy(fqdn: string, managers: readonly string[]): IpaCommand<MemberOutput> {
+  return { method: 'host_add_managedby', args: [fqdn], options: { host: [...managers] } };
+}
+
+export class FreeIpaDirectory implements Directory {
+  readonly realm: string;
+  readonly #client: FreeIpaClient;
+  readonly #zone: string;
+
+  constructor(options: FreeIpaDirectoryOptions) {
+    this.#client = options.client;
+    this.realm = options.realm;
+    this.#zone = options.zone.replace(/\.$/, '');
+  }
+
+  async ping(deadline: number): Promise<void> {
+    await this.#client.ping({ deadline });
+  }
+
+  async read(query: ReadQuery, deadline: number): Promise<ReadResult> {
+    const hosts = [...new Set(query.hosts ?? [])];
+    const services = [...new Set(query.services ?? [])];
+    const commands: IpaCommand<unknown>[] = [
+      ...hosts.map((fqdn) => hostShow(fqdn)),
+      ...services.map((principal) => serviceShow(principal)),
+    ];
+    if (query.hostsOfInstance) commands.push(hostFind(`instance=${query.hostsOfInstance}`, { all: true, no_members: false, sizelimit: 0 }));
+    if (query.servicesManagedBy?.length) commands.push(serviceFind(undefined, { man_by_host: [...query.servicesManagedBy], no_members: false, sizelimit: 0 }));
+    if (query.recordsWithAddress) commands.push(dnsrecordFind(this.#zone, undefined, { arecord: [query.recordsWithAddress] }));
+
+    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    let i = 0;
+    const take = () => items[i++]!;
+    const hostMap = new Map<string, HostState | null>();
+    for (const fqdn of hosts) hostMap.set(fqdn, entryOrNull(take(), (e) => toHost(e)));
+    const serviceMap = new Map<string, ServiceState | null>();
+    for (const principal of services) serviceMap.set(principal, entryOrNull(take(), (e) => toService(e, principal)));
+    const hostsOfInstance = query.hostsOfInstance ? found(take()).map((e) => toHost(e)) : [];
+    const servicesManagedBy = query.servicesManagedBy?.length ? found(take()).map((e) => toService(e, '')) : [];
+    const recordsWithAddress = query.recordsWithAddress
+      ? found(take()).flatMap((e) => list(e['idnsname']).map((name) => (name === '@' ? this.#zone : `${name.replace(/\.$/, '')}.${this.#zone}`)))
+      : [];
+    return { hosts: hostMap, services: serviceMap, hostsOfInstance, servicesManagedBy, recordsWithAddress };
+  }
+
+  async write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]> {
+    if (ops.length === 0) return [];
+    const commands = ops.map((op) => this.#command(op));
+    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: item.error }));
+  }
+
+  /** One command needs no batch envelope: same round trip, simpler for FreeIPA. */
+  async #single(command: IpaCommand<unknown>, deadline: number): Promise<BatchItem> {
+    try {
+      return { ok: true, result: (await this.#client.call(command, { deadline })) as Record<string, unknown> };
+    } catch (error) {
+      if (error instanceof FreeIpaError) return { ok: false, error };
+      throw error;
+    }
+  }
+
+  #command(op: WriteOp): IpaCommand<unknown> {
+    switch (op.op) {
+      case 'addHost':
+        return hostAdd(op.fqdn, {
+          force: true,
+          description: op.description,
+          ...(op.otp !== null ? { userpassword: op.otp } : {}),
+          ...(op.userClass ? { userclass: [op.userClass] } : {}),
+          ...(op.location ? { nshostlocation: op.location } : {}),
+          ...(op.osVersion ? { nsosversion: op.osVersion } : {}),
+        });
+      case 'setOtp':
+        return hostMod(op.fqdn, { userpassword: op.otp, description: op.description });
+      case 'modifyHost': {
+        // null clears an attribute in FreeIPA's option handling
+        const options: Record<string, unknown> = {};
+        if (op.userClass !== undefined) options['userclass'] = op.userClass === null ? null : [op.userClass];
+        if (op.location !== undefined) options['nshostlocation'] = op.location;
+        if (op.osVersion !== undefined) options['nsosversion'] = op.osVersion;
+        return { method: 'host_mod', args: [op.fqdn], options };
+      }
+      case 'disableHost':
+        return hostDisable(op.fqdn);
+      case 'deleteHost':
+        return hostDel(op.fqdn, { updatedns: op.updateDns });
+      case 'addHostManager':
+        return hostAddManagedBy(op.fqdn, [op.manager]);
+      case 'addService':
+        return serviceAdd(op.principal, { force: true });
+      case 'addServiceHost':
+        return serviceAddHost(op.principal, [op.host]);
+      case 'removeServiceHost':
+        return serviceRemoveHost(op.principal, [op.host]);
+      case 'deleteService':
+        return serviceDel(op.principal);
+      case 'addARecord':
+        return dnsrecordAdd(this.#zone, this.#relative(op.fqdn), { arecord: [op.address] });
+      case 'deleteARecord':
+        return dnsrecordDel(this.#zone, this.#relative(op.fqdn), { arecord: [op.address] });
+    }
+  }
+
+  #relative(fqdn: string): string {
+    if (fqdn === this.#zone) return '@';
+    return fqdn.endsWith(`.${this.#zone}`) ? fqdn.slice(0, -(this.#zone.length + 1)) : `${fqdn}.`;
+  }
+}
+
+/**
+ * The *_add_<member> commands report refusals in `failed`, not as errors.
+ * "Already a member" (adding) and "not a member" (removing) mean the state is
+ * as wanted; anything else is turned into an item error.
+ */
+function memberFailure(op: WriteOp, item: BatchItem): WriteResult | null {
+  if (!item.ok || !['addHostManager', 'addServiceHost', 'removeServiceHost'].includes(op.op)) return null;
+  const failed = (item.result as Partial<MemberOutput>).failed ?? {};
+  const reasons = Object.values(failed)
+    .flatMap((byType) => Object.values(byType ?? {}))
+    .flat()
+    .map((pair) => (Array.isArray(pair) ? String(pair[1]) : String(pair)))
+    .filter((reason) => !/already a member|not a member/i.test(reason));
+  return reasons.length ? { ok: false, error: new NotFoundError(reasons.join('; '), { reason: reasons.join('; ') }) } : null;
+}
+
+function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) => T): T | null {
+  if (!item.ok) {
+    if (item.error instanceof NotFoundError) return null;
+    throw item.error;
+  }
+  return map((item.result['result'] ?? {}) as Record<string, unknown>);
+}
+
+function found(item: BatchItem): Record<string, unknown>[] {
+  if (!item.ok) {
+    if (item.error instanceof NotFoundError) return [];
+    throw item.error;
+  }
+  return (item.result['result'] ?? []) as Record<string, unknown>[];
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function first(value: unknown): string | null {
+  return list(value)[0] ?? null;
+}
+
+function toHost(entry: Record<string, unknown>): HostState {
+  const fqdn = (first(entry['fqdn']) ?? '').toLowerCase();
+  const hasPassword = entry['has_password'] === true;
+  const hasKeytab = entry['has_keytab'] === true || (!hasPassword && (entry['krblastpwdchange'] !== undefined || entry['krbprincipalkey'] !== undefined));
+  return {
+    fqdn,
+    binding: parseBinding(list(entry['description'])),
+    hasKeytab,
+    hasPassword,
+    userClass: list(entry['userclass']),
+    location: first(entry['nshostlocation']),
+    osVersion: first(entry['nsosversion']),
+    managedBy: list(entry['managedby_host']).map((h) => h.toLowerCase()),
+  };
+}
+
+function toService(entry: Record<string, unknown>, fallback: string): ServiceState {
+  return {
+    principal: first(entry['krbcanonicalname']) ?? first(entry['krbprincipalname']) ?? fallback,
+    managedBy: list(entry['managedby_host']).map((h) => h.toLowerCase()),
+  };
+}
