@@ -109,12 +109,32 @@ export class HttpsTransport {
   #once(req: HttpRequest): Promise<HttpResponse> {
     const left = remaining(req.deadline);
     if (left === 0) return Promise.reject(timeoutError(req.what, req.deadline));
-    const signal = AbortSignal.any([AbortSignal.timeout(left), this.#closing.signal]);
+    if (this.#closing.signal.aborted) return Promise.reject(new FreeIpaUnavailableError(`${req.what}: the FreeIPA client is closed`));
+    // One controller per request, ended by the deadline or by close(); the
+    // listeners are removed when the request settles, so the long-lived
+    // closing signal does not accumulate them.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const onClose = () => controller.abort(this.#closing.signal.reason);
+    const timer = setTimeout(() => controller.abort(timeoutError(req.what, req.deadline)), left);
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      this.#closing.signal.removeEventListener('abort', onClose);
+    };
     const maxBody = this.#options.maxBodyBytes ?? 64 * 1024 * 1024;
     const headers: Record<string, string> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(req.body));
 
-    return new Promise<HttpResponse>((resolve, reject) => {
+    return new Promise<HttpResponse>((resolveRaw, rejectRaw) => {
+      const resolve = (value: HttpResponse) => {
+        settle();
+        resolveRaw(value);
+      };
+      const reject = (error: Error) => {
+        settle();
+        rejectRaw(error);
+      };
       const request = https.request(
         {
           protocol: 'https:',
