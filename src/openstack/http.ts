@@ -33,26 +33,39 @@ export interface HttpResult {
  * means the dependency is unavailable.
  */
 export async function call(url: string, init: RequestInit, options: CallOptions): Promise<HttpResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   const { dependency } = options;
   const where = describe(url, init.method);
+  // One controller per call rather than AbortSignal.any: `any` keeps every
+  // derived signal alive as long as the source, which leaks when the caller's
+  // signal lives long (a shutdown signal, say).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`timed out after ${options.timeoutMs} ms`, 'TimeoutError'));
+  }, options.timeoutMs);
+  const onCallerAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onCallerAbort();
+  else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   let status: number;
   let headers: Headers;
   let text: string;
   try {
-    const response = await options.fetch(url, { ...init, signal, redirect: 'manual' });
+    const response = await options.fetch(url, { ...init, signal: controller.signal, redirect: 'manual' });
     status = response.status;
     headers = response.headers;
     text = await response.text();
   } catch (error) {
-    if (timeout.aborted) {
+    if (timedOut) {
       throw new DependencyUnavailable(dependency, `${dependency} did not answer ${where} within ${options.timeoutMs} ms`, { cause: error });
     }
     if (options.signal?.aborted) {
       throw new DependencyUnavailable(dependency, `${where} was abandoned: the request's time budget ran out`, { cause: error });
     }
     throw new DependencyUnavailable(dependency, `${dependency} is unreachable (${where}): ${reason(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
   }
   if (status >= 500) {
     throw new DependencyUnavailable(dependency, `${dependency} answered ${where} with HTTP ${status}`);
