@@ -1,0 +1,339 @@
+/**
+ * Inventory reads straight from FreeIPA's LDAP for resync (design 5, B6): the
+ * hosts this service created (their description carries the binding, B2) and
+ * the services they manage, with simple paged results so that tens of
+ * thousands of hosts never sit in one response. Read-only, one connection,
+ * reused until close().
+ *
+ * Filters are ldapts filter objects, encoded to BER as they are: a value is
+ * never parsed as filter syntax, so an fqdn like `*)(objectClass=*` matches
+ * only a host literally named that. TLS (LDAPS or StartTLS) is verified
+ * against the configured CA file. Every network step has a deadline.
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import {
+  AndFilter,
+  BusyError,
+  Client,
+  ConfidentialityRequiredError,
+  EqualityFilter,
+  type Filter,
+  InappropriateAuthError,
+  InvalidCredentialsError,
+  OrFilter,
+  ResultCodeError,
+  StrongAuthRequiredError,
+  SubstringFilter,
+  TimeLimitExceededError,
+  UnavailableError,
+  type Entry,
+} from 'ldapts';
+import { BINDING_PREFIX } from '../domain/binding.js';
+
+export interface InventoryOptions {
+  /** ldap://host[:port] or ldaps://host[:port]. */
+  url: string;
+  /** PEM trust anchors for LDAPS/StartTLS; the system store when absent. */
+  caFile?: string;
+  /** Upgrade an ldap:// connection with StartTLS before binding. */
+  starttls?: boolean;
+  /** Simple bind as this DN (a system account); anonymous when absent. */
+  bindDn?: string;
+  bindPassword?: string;
+  /** The directory suffix, e.g. dc=example,dc=com. */
+  baseDn: string;
+  pageSize: number;
+  /** Deadline for connecting and for each LDAP operation (each page of a search). */
+  timeoutMs: number;
+}
+
+export interface HostRecord {
+  dn: string;
+  fqdn: string;
+  description: string[];
+  userClass: string[];
+  nsHostLocation: string | null;
+  krbPrincipalName: string[];
+  /** Generalized time; present once the host has enrolled (has a keytab). */
+  krbLastPwdChange: string | null;
+  managedBy: string[];
+}
+
+export interface ServiceRecord {
+  dn: string;
+  principal: string;
+  /** DNs of the hosts that manage the service. */
+  managedBy: string[];
+}
+
+/** Base class of the errors of this module. */
+export class LdapInventoryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The directory could not be reached, dropped the connection, was busy, or a deadline passed. Retrying may help. */
+export class LdapUnavailableError extends LdapInventoryError {}
+
+/** The bind was refused (wrong DN or password, or the server demands more). Retrying will not help. */
+export class LdapAuthError extends LdapInventoryError {}
+
+/** The server's certificate did not verify against the configured CA (or its name did not match). */
+export class LdapTlsError extends LdapInventoryError {}
+
+/** The binding marker (src/domain/binding.ts) every host this service created carries. */
+export const DEFAULT_DESCRIPTION_PREFIX = BINDING_PREFIX;
+
+const HOST_ATTRIBUTES = ['fqdn', 'description', 'userClass', 'nsHostLocation', 'krbPrincipalName', 'krbLastPwdChange', 'managedBy'];
+const SERVICE_ATTRIBUTES = ['krbPrincipalName', 'krbCanonicalName', 'managedBy'];
+/** How many managedBy DNs go into one (|(managedBy=...)...) filter. */
+const MANAGED_BY_CHUNK = 100;
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'ECONNABORTED', 'EADDRNOTAVAIL',
+]);
+
+/** Classifies whatever ldapts or the socket threw into one of this module's errors. */
+function classify(err: unknown, what: string): LdapInventoryError {
+  if (err instanceof LdapInventoryError) return err;
+  if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) {
+    return new LdapAuthError(`${what}: invalid credentials`, { cause: err });
+  }
+  if (err instanceof ConfidentialityRequiredError || err instanceof StrongAuthRequiredError) {
+    return new LdapAuthError(`${what}: the server requires a protected connection or stronger authentication (${err.message})`, { cause: err });
+  }
+  if (err instanceof UnavailableError || err instanceof BusyError || err instanceof TimeLimitExceededError) {
+    return new LdapUnavailableError(`${what}: ${err.message}`, { cause: err });
+  }
+  if (err instanceof ResultCodeError) {
+    return new LdapInventoryError(`${what}: LDAP result ${err.code}: ${err.message}`, { cause: err });
+  }
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = e?.message ?? String(err);
+  if (/CERT|SIGNATURE|ISSUER|ALTNAME|^ERR_TLS_|^ERR_SSL_/.test(code) || /certificate/i.test(message)) {
+    return new LdapTlsError(`${what}: TLS verification failed (${code || message})`, { cause: err });
+  }
+  if (UNAVAILABLE_CODES.has(code) || /timeout|timed out|socket|connection closed|not established/i.test(message)) {
+    return new LdapUnavailableError(`${what}: ${code || message}`, { cause: err });
+  }
+  return new LdapInventoryError(`${what}: ${message}`, { cause: err });
+}
+
+/** Rejects with LdapUnavailableError after ms; runs onTimeout first (to tear the socket down). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new LdapUnavailableError(`${what}: no answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Attribute values by lower-cased name: servers may echo names in any case. */
+function values(entry: Entry, name: string): string[] {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(entry)) {
+    if (key.toLowerCase() !== wanted || key === 'dn') continue;
+    const list = Array.isArray(value) ? value : [value];
+    return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
+  }
+  return [];
+}
+
+const first = (entry: Entry, name: string): string | null => values(entry, name)[0] ?? null;
+
+export class LdapInventory {
+  private readonly options: InventoryOptions;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private pages = 0;
+  private entries = 0;
+
+  constructor(options: InventoryOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new LdapInventoryError(`not an LDAP URL: ${options.url}`);
+    if (options.starttls && url.protocol === 'ldaps:') throw new LdapInventoryError('starttls applies to ldap:// URLs, not ldaps://');
+    if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new LdapInventoryError('pageSize must be a positive integer');
+    if (!(options.timeoutMs > 0)) throw new LdapInventoryError('timeoutMs must be positive');
+    if (!options.baseDn) throw new LdapInventoryError('baseDn is required');
+    // A DN with an empty password is an "unauthenticated bind" (RFC 4513 5.1.2): it would
+    // quietly act as anonymous. Refuse the configuration instead.
+    if (options.bindDn && !options.bindPassword) throw new LdapInventoryError('bindDn is set but bindPassword is empty');
+    this.options = { ...options };
+  }
+
+  /** Pages and entries received so far (for resync statistics). */
+  get stats(): { pages: number; entries: number } {
+    return { pages: this.pages, entries: this.entries };
+  }
+
+  /**
+   * The hosts whose description starts with the binding prefix (those this
+   * service created), optionally only the one with this fqdn.
+   */
+  async *hosts(opts: { descriptionPrefix?: string; fqdn?: string } = {}): AsyncIterable<HostRecord> {
+    const prefix = opts.descriptionPrefix ?? DEFAULT_DESCRIPTION_PREFIX;
+    if (!prefix) throw new LdapInventoryError('descriptionPrefix may not be empty');
+    const filters: Filter[] = [
+      new EqualityFilter({ attribute: 'objectClass', value: 'ipaHost' }),
+      new SubstringFilter({ attribute: 'description', initial: prefix }),
+    ];
+    if (opts.fqdn !== undefined) filters.push(new EqualityFilter({ attribute: 'fqdn', value: opts.fqdn }));
+    const base = `cn=computers,cn=accounts,${this.options.baseDn}`;
+    for await (const entry of this.search(base, new AndFilter({ filters }), HOST_ATTRIBUTES)) {
+      const fqdn = first(entry, 'fqdn');
+      if (!fqdn) continue; // ipaHost requires fqdn; an entry without is not a host we can act on
+      yield {
+        dn: entry.dn,
+        fqdn,
+        description: values(entry, 'description'),
+        userClass: values(entry, 'userClass'),
+        nsHostLocation: first(entry, 'nsHostLocation'),
+        krbPrincipalName: values(entry, 'krbPrincipalName'),
+        krbLastPwdChange: first(entry, 'krbLastPwdChange'),
+        managedBy: values(entry, 'managedBy'),
+      };
+    }
+  }
+
+  /** Services, optionally only those managed by one of these host DNs. */
+  async *services(opts: { managedByDns?: string[] } = {}): AsyncIterable<ServiceRecord> {
+    const base = `cn=services,cn=accounts,${this.options.baseDn}`;
+    const isService = new EqualityFilter({ attribute: 'objectClass', value: 'ipaService' });
+    const filters: Filter[] = [];
+    if (opts.managedByDns === undefined) {
+      filters.push(isService);
+    } else {
+      // Several hosts can manage one service: chunk the DN list, drop repeats.
+      const dns = [...new Set(opts.managedByDns)];
+      for (let i = 0; i < dns.length; i += MANAGED_BY_CHUNK) {
+        const any = dns.slice(i, i + MANAGED_BY_CHUNK).map((dn) => new EqualityFilter({ attribute: 'managedBy', value: dn }));
+        filters.push(new AndFilter({ filters: [isService, any.length === 1 ? any[0]! : new OrFilter({ filters: any })] }));
+      }
+    }
+    const seen = new Set<string>();
+    for (const filter of filters) {
+      for await (const entry of this.search(base, filter, SERVICE_ATTRIBUTES)) {
+        if (filters.length > 1) {
+          const key = entry.dn.toLowerCase();
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        const principal = first(entry, 'krbCanonicalName') ?? first(entry, 'krbPrincipalName');
+        if (!principal) continue;
+        yield { dn: entry.dn, principal, managedBy: values(entry, 'managedBy') };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.connecting = undefined;
+    if (!client) return;
+    await withDeadline(client.unbind(), this.options.timeoutMs, 'LDAP unbind', () => {}).catch(() => {});
+  }
+
+  private async *search(base: string, filter: Filter, attributes: string[]): AsyncGenerator<Entry> {
+    const client = await this.connection();
+    const what = `LDAP search of ${base} on ${this.options.url}`;
+    const pages = client.searchPaginated(base, {
+      scope: 'sub',
+      filter,
+      attributes,
+      paged: { pageSize: this.options.pageSize },
+      // The server's own limit, in seconds, in addition to the client's deadline per page.
+      timeLimit: Math.max(1, Math.ceil(this.options.timeoutMs / 1000)),
+    });
+    try {
+      for (;;) {
+        let page: IteratorResult<{ searchEntries: Entry[] }>;
+        try {
+          page = await pages.next();
+        } catch (err) {
+          this.drop(client);
+          throw classify(err, what);
+        }
+        if (page.done) return;
+        this.pages += 1;
+        this.entries += page.value.searchEntries.length;
+        yield* page.value.searchEntries;
+      }
+    } finally {
+      await pages.return(undefined).catch(() => {});
+    }
+  }
+
+  /** The open, bound connection; made on first use and after a failure. */
+  private connection(): Promise<Client> {
+    if (this.client && this.reusable(this.client)) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /**
+   * ldapts reconnects a dropped connection by itself, but unbound and without
+   * StartTLS: fine for an anonymous plain or LDAPS client, never for a bound or
+   * StartTLS one (it would silently search as anonymous, or in clear text).
+   */
+  private reusable(client: Client): boolean {
+    if (this.options.bindDn) return client.isConnected && client.isBound;
+    if (this.options.starttls) return client.isConnected;
+    return true;
+  }
+
+  private drop(client: Client): void {
+    if (this.client === client) this.client = undefined;
+    client.unbind().catch(() => {});
+  }
+
+  private async connect(): Promise<Client> {
+    const { url, caFile, starttls, bindDn, bindPassword, timeoutMs } = this.options;
+    let ca: Buffer | undefined;
+    if (caFile) {
+      try {
+        ca = await readFile(caFile);
+      } catch (err) {
+        throw new LdapInventoryError(`cannot read the LDAP CA file ${caFile}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const tlsOptions: ConnectionOptions = { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
+    const secure = url.startsWith('ldaps:');
+    // ldapts switches to TLS at connect time whenever tlsOptions are given, so
+    // for StartTLS they go to startTLS() only.
+    const client = new Client({
+      url,
+      connectTimeout: timeoutMs,
+      timeout: timeoutMs,
+      strictDN: true,
+      ...(secure ? { tlsOptions } : {}),
+    });
+    const abort = () => client.unbind().catch(() => {});
+    try {
+      if (starttls) {
+        // StartTLS' own handshake has no deadline in ldapts: give it one.
+        const upgrade = { ...tlsOptions, host, ...(isIP(host) ? {} : { servername: host }) };
+        await withDeadline(client.startTLS(upgrade), timeoutMs, `StartTLS with ${url}`, abort);
+      }
+      if (bindDn) await client.bind(bindDn, bindPassword);
+    } catch (err) {
+      abort();
+      throw classify(err, bindDn ? `LDAP bind to ${url} as ${bindDn}` : `LDAP connection to ${url}`);
+    }
+    this.client = client;
+    return client;
+  }
+}
