@@ -10,8 +10,11 @@ import { connect, type Channel, type ChannelModel, type Options } from 'amqplib'
 import type { ExecutionContext } from 'ava';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import type { DeliveryContext, EventEnvelope, EventHandler } from '../../src/notify/types.js';
+import type { DeliveryContext, EventEnvelope, EventHandler, InstanceFacts } from '../../src/notify/types.js';
 import { retryLevels, retryQueueName } from '../../src/notify/topology.js';
+import { runCommand } from './tmp.js';
+import { NotificationConsumer, type NotificationConsumerOptions } from '../../src/notify/consumer.js';
+import { silentLogger } from '../../src/log/logger.js';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
 
@@ -214,4 +217,74 @@ export async function drainQueue(channel: Channel, queue: string, expect: number
 /** Registers teardown of the test's queues and exchanges. */
 export function cleanupAfter(t: ExecutionContext, config: NotifyConfig & { nova: string; neutron: string }): void {
   t.teardown(() => deleteTopology(config));
+}
+
+/** The broker-side name of the connection whose `connection_name` client property is `connectionName`. */
+export async function findConnection(connectionName: string): Promise<string | null> {
+  const { stdout } = await runCommand('rabbitmqctl', ['-q', 'list_connections', 'name', 'client_properties', '--formatter', 'json'], { timeoutMs: 30_000 });
+  const rows = JSON.parse(stdout || '[]') as Array<{ name: string; client_properties: Array<[string, string, unknown]> }>;
+  const row = rows.find((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && v === connectionName));
+  return row?.name ?? null;
+}
+
+/** Has the broker close a client's connection, as an operator or a broker restart would. */
+export async function closeBrokerConnection(connectionName: string): Promise<void> {
+  const name = await findConnection(connectionName);
+  if (!name) throw new Error(`no broker connection named ${connectionName}`);
+  await runCommand('rabbitmqctl', ['-q', 'close_connection', name, 'test: broker went away'], { timeoutMs: 30_000 });
+}
+
+/** Ready (not unacked) messages in a queue, seen from a separate connection. */
+export async function readyCount(queue: string): Promise<number> {
+  const { model, channel } = await openBroker();
+  try {
+    return (await channel.checkQueue(queue)).messageCount;
+  } finally {
+    await model.close().catch(() => undefined);
+  }
+}
+
+/** Expected InstanceFacts for a fixture, read from its payload independently of the parser. */
+export function expectedFacts(fixture: Fixture): InstanceFacts {
+  const payload = fixture.message['payload'] as Record<string, unknown>;
+  if ('nova_object.data' in payload) {
+    const d = payload['nova_object.data'] as Record<string, unknown>;
+    return {
+      instanceId: d['uuid'] as string,
+      projectId: d['tenant_id'] as string,
+      hostname: d['host_name'] as string,
+      displayName: d['display_name'] as string,
+      imageId: d['image_uuid'] as string,
+      metadata: d['metadata'] as Record<string, string>,
+      imageMeta: {},
+      fixedIps: [],
+      state: d['state'] as string,
+    };
+  }
+  return {
+    instanceId: payload['instance_id'] as string,
+    projectId: payload['tenant_id'] as string,
+    hostname: payload['hostname'] as string,
+    displayName: payload['display_name'] as string,
+    // These captures had no Glance endpoint, so image_ref_url is the bare id.
+    imageId: payload['image_ref_url'] as string,
+    metadata: payload['metadata'] as Record<string, string>,
+    imageMeta: payload['image_meta'] as Record<string, string>,
+    fixedIps: [],
+    state: payload['state'] as string,
+  };
+}
+
+/** A consumer on `config` with fast reconnects, closed at teardown (before the topology is deleted). */
+export async function startTestConsumer(
+  t: ExecutionContext,
+  config: NotifyConfig & { nova: string; neutron: string },
+  handler: EventHandler,
+  extra: Partial<NotificationConsumerOptions> = {},
+): Promise<NotificationConsumer> {
+  cleanupAfter(t, config);
+  const consumer = new NotificationConsumer({ config, handler, logger: silentLogger(), reconnect: { initialMs: 50, maxMs: 500 }, ...extra });
+  t.teardown(() => consumer.close());
+  await consumer.start();
+  return consumer;
 }
