@@ -98,26 +98,34 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNABORTED', 'EADDRNOTAVAIL',
 ]);
 
+/** "NoSuchObjectError (32): <server text>", without ldapts' filler when the server sent no text. */
+function describeResult(err: ResultCodeError): string {
+  const text = err.message.trim();
+  const name = err.constructor.name === 'Error' ? 'LDAP error' : err.constructor.name;
+  return `${name} (result ${err.code})${text && !/^Code: 0x/.test(text) ? `: ${text}` : ''}`;
+}
+
 /** Classifies whatever ldapts or the socket threw into one of this module's errors. */
-function classify(err: unknown, what: string): LdapInventoryError {
+function classify(err: unknown, what: string, caFile?: string): LdapInventoryError {
   if (err instanceof LdapInventoryError) return err;
   if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) {
     return new LdapAuthError(`${what}: invalid credentials`, { cause: err });
   }
   if (err instanceof ConfidentialityRequiredError || err instanceof StrongAuthRequiredError) {
-    return new LdapAuthError(`${what}: the server requires a protected connection or stronger authentication (${err.message})`, { cause: err });
+    return new LdapAuthError(`${what}: the server requires a protected connection or stronger authentication (${describeResult(err)})`, { cause: err });
   }
   if (err instanceof UnavailableError || err instanceof BusyError || err instanceof TimeLimitExceededError) {
-    return new LdapUnavailableError(`${what}: ${err.message}`, { cause: err });
+    return new LdapUnavailableError(`${what}: ${describeResult(err)}`, { cause: err });
   }
   if (err instanceof ResultCodeError) {
-    return new LdapInventoryError(`${what}: LDAP result ${err.code}: ${err.message}`, { cause: err });
+    return new LdapInventoryError(`${what}: ${describeResult(err)}`, { cause: err });
   }
   const e = err as NodeJS.ErrnoException | undefined;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = e?.message ?? String(err);
   if (/CERT|SIGNATURE|ISSUER|ALTNAME|^ERR_TLS_|^ERR_SSL_/.test(code) || /certificate/i.test(message)) {
-    return new LdapTlsError(`${what}: TLS verification failed (${code || message})`, { cause: err });
+    const against = caFile ? `the CA file ${caFile}` : 'the system trust store';
+    return new LdapTlsError(`${what}: TLS verification failed against ${against} (${code ? `${code}: ` : ''}${message})`, { cause: err });
   }
   if (UNAVAILABLE_CODES.has(code) || /timeout|timed out|socket|connection closed|not established/i.test(message)) {
     return new LdapUnavailableError(`${what}: ${code || message}`, { cause: err });
@@ -153,6 +161,17 @@ function values(entry: Entry, name: string): string[] {
 }
 
 const first = (entry: Entry, name: string): string | null => values(entry, name)[0] ?? null;
+
+/**
+ * The server's substring match also takes a longer first word ('novajoin:v10 ...')
+ * and ignores case; a marker is the exact prefix followed by a blank or nothing,
+ * as parseBinding (src/domain/binding.ts) reads it.
+ */
+function hasMarker(description: string, prefix: string): boolean {
+  if (!description.startsWith(prefix)) return false;
+  const rest = description.slice(prefix.length);
+  return rest === '' || /^\s/.test(rest) || /\s$/.test(prefix);
+}
 
 export class LdapInventory {
   private readonly options: InventoryOptions;
@@ -195,10 +214,12 @@ export class LdapInventory {
     for await (const entry of this.search(base, new AndFilter({ filters }), HOST_ATTRIBUTES)) {
       const fqdn = first(entry, 'fqdn');
       if (!fqdn) continue; // ipaHost requires fqdn; an entry without is not a host we can act on
+      const description = values(entry, 'description');
+      if (!description.some((d) => hasMarker(d, prefix))) continue;
       yield {
         dn: entry.dn,
         fqdn,
-        description: values(entry, 'description'),
+        description,
         userClass: values(entry, 'userClass'),
         nsHostLocation: first(entry, 'nsHostLocation'),
         krbPrincipalName: values(entry, 'krbPrincipalName'),
@@ -264,7 +285,7 @@ export class LdapInventory {
           page = await pages.next();
         } catch (err) {
           this.drop(client);
-          throw classify(err, what);
+          throw classify(err, what, this.options.caFile);
         }
         if (page.done) return;
         this.pages += 1;
@@ -331,7 +352,7 @@ export class LdapInventory {
       if (bindDn) await client.bind(bindDn, bindPassword);
     } catch (err) {
       abort();
-      throw classify(err, bindDn ? `LDAP bind to ${url} as ${bindDn}` : `LDAP connection to ${url}`);
+      throw classify(err, bindDn ? `LDAP bind to ${url} as ${bindDn}` : `LDAP connection to ${url}`, caFile);
     }
     this.client = client;
     return client;
