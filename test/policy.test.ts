@@ -209,6 +209,12 @@ test('YAML beyond a flat map is refused with the line', (t) => {
     ['a: "@"\n...\nb: "@"\n', /line 3: only one YAML document/],
     ['a: "\\q"\n', /unknown escape \\q/],
     ['[["role:admin"]]', /old list-of-lists/],
+    ['a: yes\n', /line 1: the value yes is not a string to YAML .*; quote it/],
+    ['a: 1\n', /the value 1 is not a string/],
+    ['a: -1.5\n', /the value -1.5 is not a string/],
+    ['a: ~\n', /the value ~ is not a string/],
+    ['a: 2024-01-02\n', /is not a string/],
+    ['true: "@"\n', /the key true is not a string/],
   ];
   for (const [text, expected] of cases) {
     const path = file('bad.yaml', text);

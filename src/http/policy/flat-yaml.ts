@@ -23,6 +23,21 @@ export class FlatYamlError extends Error {
   }
 }
 
+/**
+ * Plain scalars that YAML (PyYAML's 1.1 resolvers, which oslo.policy uses)
+ * reads as something other than a string: booleans, numbers, null,
+ * timestamps, the merge key. A rule whose check is `yes` or `1` is a mistake;
+ * it must be quoted to mean the string.
+ */
+const NON_STRING = [
+  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?0o[0-7]+)$/,
+  /^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  /^(?:~|null|Null|NULL)$/,
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/,
+  /^(?:<<|=)$/,
+];
+
 /** Characters that may not start a plain (unquoted) YAML scalar. */
 const INDICATORS = new Set(['[', ']', '{', '}', '&', '*', '!', '|', '>', '%', '@', '`', '-', '?', ',', '#']);
 
@@ -81,14 +96,21 @@ function readScalar(text: string, start: number, line: number, what: 'key' | 'va
     const match = /:(\s|$)/.exec(text.slice(start));
     if (!match) throw new FlatYamlError(line, 'expected "rule: check"');
     const end = start + match.index;
-    return { value: text.slice(start, end).trim(), end };
+    return { value: plainString(text.slice(start, end).trim(), line, what), end };
   }
   // A plain value runs to " #" (a comment) or the end of the line.
   const comment = /\s#/.exec(text.slice(start));
   const end = comment ? start + comment.index : text.length;
   const value = text.slice(start, end).trim();
   if (/:\s/.test(value)) throw new FlatYamlError(line, `the value ${JSON.stringify(value)} contains ": "; quote it`);
-  return { value, end };
+  return { value: plainString(value, line, what), end };
+}
+
+function plainString(value: string, line: number, what: 'key' | 'value'): string {
+  if (NON_STRING.some((pattern) => pattern.test(value))) {
+    throw new FlatYamlError(line, `the ${what} ${value} is not a string to YAML (a boolean, number, null or date); quote it`);
+  }
+  return value;
 }
 
 function readSingleQuoted(text: string, start: number, line: number): { value: string; end: number } {
