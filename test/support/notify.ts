@@ -219,19 +219,23 @@ export function cleanupAfter(t: ExecutionContext, config: NotifyConfig & { nova:
   t.teardown(() => deleteTopology(config));
 }
 
-/** The broker-side name of the connection whose `connection_name` client property is `connectionName`. */
+/**
+ * The broker's pid of the connection whose `connection_name` client property
+ * is `connectionName` (close_connection wants the pid; the JSON formatter
+ * prints it in Elixir syntax, so the tab-separated form is read).
+ */
 export async function findConnection(connectionName: string): Promise<string | null> {
-  const { stdout } = await runCommand('rabbitmqctl', ['-q', 'list_connections', 'name', 'client_properties', '--formatter', 'json'], { timeoutMs: 30_000 });
-  const rows = JSON.parse(stdout || '[]') as Array<{ name: string; client_properties: Array<[string, string, unknown]> }>;
-  const row = rows.find((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && v === connectionName));
-  return row?.name ?? null;
+  const { stdout } = await runCommand('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], { timeoutMs: 30_000 });
+  const needle = `{"connection_name","${connectionName}"}`;
+  const line = stdout.split('\n').find((l) => l.includes(needle));
+  return line ? (line.split('\t')[0] ?? null) : null;
 }
 
 /** Has the broker close a client's connection, as an operator or a broker restart would. */
 export async function closeBrokerConnection(connectionName: string): Promise<void> {
-  const name = await findConnection(connectionName);
-  if (!name) throw new Error(`no broker connection named ${connectionName}`);
-  await runCommand('rabbitmqctl', ['-q', 'close_connection', name, 'test: broker went away'], { timeoutMs: 30_000 });
+  const pid = await findConnection(connectionName);
+  if (!pid) throw new Error(`no broker connection named ${connectionName}`);
+  await runCommand('rabbitmqctl', ['-q', 'close_connection', pid, 'test: broker went away'], { timeoutMs: 30_000 });
 }
 
 /** Ready (not unacked) messages in a queue, seen from a separate connection. */
