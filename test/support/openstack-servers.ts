@@ -9,7 +9,9 @@
  * the calls it served, so tests can check caching and coalescing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KeystoneCredentials } from '../../src/config/types.js';
 
@@ -23,6 +25,8 @@ export interface StartOptions {
   readonly region?: string;
   /** Nova's [api] max_limit (default 1000). */
   readonly maxLimit?: number;
+  /** Serve HTTPS with this certificate and key (PEM files), e.g. from makeTestCa. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface TestProject {
@@ -102,8 +106,11 @@ class SwitchableServer {
   port = 0;
   private readonly hanging = new Set<http.ServerResponse>();
 
-  constructor(handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void) {
-    this.server = http.createServer((req, res) => {
+  constructor(
+    handler: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void,
+    private readonly tls?: { readonly cert: Buffer; readonly key: Buffer },
+  ) {
+    const listener: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -122,7 +129,8 @@ class SwitchableServer {
           send(res, 500, { error: { code: 500, message: String(error) } });
         }
       });
-    });
+    };
+    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
     this.server.keepAliveTimeout = 1000;
   }
 
@@ -138,7 +146,7 @@ class SwitchableServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   async setMode(mode: Mode): Promise<void> {
@@ -224,10 +232,11 @@ export async function startOpenStack(options: StartOptions = {}) {
     admin: addUser('admin', 'admin-secret', { admin: ['admin'] }),
   };
 
-  const keystone = new SwitchableServer(handleKeystone);
-  const nova = new SwitchableServer(handleNova);
-  const glance = new SwitchableServer(handleGlance);
-  const neutron = new SwitchableServer(handleNeutron);
+  const tls = options.tls ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } : undefined;
+  const keystone = new SwitchableServer(handleKeystone, tls);
+  const nova = new SwitchableServer(handleNova, tls);
+  const glance = new SwitchableServer(handleGlance, tls);
+  const neutron = new SwitchableServer(handleNeutron, tls);
   const all = { keystone, nova, glance, neutron };
   await Promise.all(Object.values(all).map((server) => server.listen()));
 
