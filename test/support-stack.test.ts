@@ -8,7 +8,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Attribute, Change, Client, InvalidCredentialsError } from 'ldapts';
+import { Attribute, Change, Client, InvalidCredentialsError, NoSuchObjectError, ObjectClassViolationError } from 'ldapts';
 import { startKdc, type Kdc } from './support/kdc.js';
 import { startSlapd, type Slapd } from './support/slapd.js';
 import { makeTestCa } from './support/tls.js';
@@ -184,8 +184,37 @@ test('the schema takes FreeIPA entries as FreeIPA writes them', async (t) => {
   await client.add(`idnsname=10,idnsname=0.0.127.in-addr.arpa.,cn=dns,${s}`, {
     objectClass: ['top', 'idnsrecord'], idnsName: '10', pTRRecord: 'keyed.example.test.',
   });
+  // A user as FreeIPA writes admin.
+  await client.add(`uid=alice,cn=users,cn=accounts,${s}`, {
+    objectClass: ['top', 'person', 'posixaccount', 'krbprincipalaux', 'krbticketpolicyaux', 'inetuser', 'ipaobject', 'ipasshuser', 'ipaSshGroupOfPubKeys'],
+    uid: 'alice', cn: 'Alice', sn: 'Alice', uidNumber: '1001', gidNumber: '1001', homeDirectory: '/home/alice',
+    krbPrincipalName: 'alice@EXAMPLE.TEST', ipaUniqueID: randomUUID(), memberOf: `cn=admins,cn=groups,cn=accounts,${s}`,
+  });
+  await client.add(`cn=admins,cn=groups,cn=accounts,${s}`, {
+    objectClass: ['top', 'groupofnames', 'nestedgroup', 'ipausergroup', 'ipaobject'], cn: 'admins',
+    member: `uid=alice,cn=users,cn=accounts,${s}`, ipaUniqueID: randomUUID(),
+  });
   const host = await client.search(`fqdn=keyed.example.test,cn=computers,cn=accounts,${s}`, { scope: 'base' });
   t.is(host.searchEntries[0]?.nsHostLocation, 'rack 1');
+  // And refuses what FreeIPA's schema refuses: a host without fqdn.
+  await t.throwsAsync(
+    client.add(`cn=broken.example.test,cn=computers,cn=accounts,${s}`, {
+      objectClass: ['top', 'nshost', 'ipahost'], cn: 'broken.example.test',
+    }),
+    { instanceOf: ObjectClassViolationError },
+  );
+});
+
+test('seed: false starts an empty database that the root DN can fill', async (t) => {
+  const empty = await startSlapd({ seed: false });
+  t.teardown(() => empty.stop());
+  const client = await rootClient(empty);
+  t.teardown(() => client.unbind());
+  await t.throwsAsync(client.search(empty.suffix, { scope: 'base' }), { instanceOf: NoSuchObjectError });
+  await client.add(empty.suffix, { objectClass: ['top', 'domain'], dc: 'example' });
+  await client.add(`cn=dns,${empty.suffix}`, { objectClass: ['top', 'nsContainer', 'idnsConfigObject'], cn: 'dns' });
+  const { searchEntries } = await client.search(empty.suffix, { scope: 'sub', attributes: ['1.1'] });
+  t.is(searchEntries.length, 2);
 });
 
 test('a host with an OTP: simple bind as the host works with the OTP, not with another password', async (t) => {

@@ -34,6 +34,12 @@ export interface StartSlapdOptions {
   suffix?: string;
   domain?: string;
   realm?: string;
+  /**
+   * Load FreeIPA's skeleton (test/support/ldap/seed.ldif): default true. With
+   * false the database starts empty (schema and access rules only), for a
+   * caller that writes its own tree, suffix entry included, as the root DN.
+   */
+  seed?: boolean;
 }
 
 const SCHEMA_DIR = '/etc/ldap/schema';
@@ -203,7 +209,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<Slapd> {
     const seed = join(dir, 'seed.ldif');
     await writeFile(seed, seedLdif(template, { suffix, domain, realm, master }));
     await runCommand('slaptest', ['-u', '-f', conf], { timeoutMs: 30_000 });
-    await runCommand('slapadd', ['-q', '-f', conf, '-l', seed], { timeoutMs: 60_000 });
+    if (opts.seed !== false) await runCommand('slapadd', ['-q', '-f', conf, '-l', seed], { timeoutMs: 60_000 });
 
     // Retry on a port clash: freePort() closes its probe socket before slapd binds.
     for (let attempt = 1; ; attempt++) {
@@ -223,9 +229,9 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<Slapd> {
       try {
         await waitForPort(port, START_TIMEOUT_MS, () => !exited);
         await waitForPort(tlsPort, START_TIMEOUT_MS, () => !exited);
-        // A real answer, not just an open socket: the root DN reads the suffix.
+        // A real answer, not just an open socket: the root DN binds and reads the root DSE.
         await runCommand('ldapsearch', ['-x', '-LLL', '-o', 'nettimeout=5', '-l', '5', '-H', url,
-          '-D', ROOT_DN, '-y', await passwordFile(dir, rootPassword), '-b', suffix, '-s', 'base', 'dn'], {
+          '-D', ROOT_DN, '-y', await passwordFile(dir, rootPassword), '-b', '', '-s', 'base', 'namingContexts'], {
           timeoutMs: 15_000,
         });
       } catch (err) {
