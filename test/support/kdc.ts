@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, makeTempDir, removeDir, runCommand, waitForPort } from './tmp.js';
+import { freePort, killOnExit, makeTempDir, removeDir, runCommand, waitForPort } from './tmp.js';
 
 export interface Kdc {
   readonly realm: string;
@@ -119,12 +119,13 @@ export async function startKdc(opts: StartKdcOptions = {}): Promise<Kdc> {
     await writeFile(join(dir, 'kadm5.acl'), '');
 
     const masterPassword = randomBytes(24).toString('base64url');
-    await runCommand('kdb5_util', ['create', '-s', '-r', realm, '-P', masterPassword], { env, timeoutMs: KADMIN_TIMEOUT_MS });
+    await runCommand('kdb5_util', ['create', '-s', '-r', realm, '-P', masterPassword], { env, timeoutMs: KADMIN_TIMEOUT_MS, secretArgs: true });
 
     const kadmin = async (query: string): Promise<string> => {
       const { stdout, stderr } = await runCommand('kadmin.local', ['-r', realm, '-q', query], {
         env,
         timeoutMs: KADMIN_TIMEOUT_MS,
+        secretArgs: true,
       });
       // kadmin.local reports most failures on stderr with a zero exit; everything
       // except its chatter ("Authenticating as...", "No policy specified...") is an error.
@@ -144,6 +145,7 @@ export async function startKdc(opts: StartKdcOptions = {}): Promise<Kdc> {
     const errFd = openSync(log, 'a');
     child = spawn('krb5kdc', ['-n', '-r', realm], { env: { ...process.env, ...env }, stdio: ['ignore', errFd, errFd] });
     closeSync(errFd);
+    killOnExit(child);
     let exited = false;
     child.once('exit', () => (exited = true));
     child.once('error', () => (exited = true));

@@ -12,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestCa } from './tls.js';
-import { freePort, makeTempDir, removeDir, runCommand, waitForPort } from './tmp.js';
+import { freePort, killOnExit, makeTempDir, removeDir, runCommand, waitForPort } from './tmp.js';
 
 export interface Slapd {
   /** ldap://127.0.0.1:<port> (StartTLS offered). */
@@ -222,6 +222,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<Slapd> {
         stdio: ['ignore', logFd, logFd],
       });
       closeSync(logFd);
+      killOnExit(proc);
       child = proc;
       let exited = false;
       proc.once('exit', () => (exited = true));

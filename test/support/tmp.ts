@@ -3,7 +3,7 @@
  * slapd, TLS material). Every child process gets a deadline: a hung
  * kadmin.local or openssl must fail the test, not stall the whole run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,24 @@ export async function waitForPort(port: number, timeoutMs: number, isAlive?: () 
   }
 }
 
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Kills a long-running server child (slapd, krb5kdc) when this process exits,
+ * even when a test crashed before its teardown ran: no orphans between runs.
+ */
+export function killOnExit(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
+
 export interface RunOptions {
   /** Extra environment, merged over process.env. */
   readonly env?: Record<string, string>;
@@ -66,6 +84,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Resolve even on a non-zero exit (the caller inspects `code`). */
   readonly allowFailure?: boolean;
+  /** Keep the arguments out of error messages (they hold a password). */
+  readonly secretArgs?: boolean;
 }
 
 export interface RunResult {
@@ -95,14 +115,15 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
       clearTimeout(timer);
       reject(new Error(`${cmd}: ${err.message}`, { cause: err }));
     });
+    const shown = options.secretArgs ? `${cmd} (arguments hidden)` : `${cmd} ${args.join(' ')}`;
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const result = { stdout, stderr, code: code ?? -1 };
-      if (timedOut) reject(new Error(`${cmd} ${args.join(' ')}: timed out after ${timeoutMs} ms; stderr: ${stderr.trim()}`));
+      if (timedOut) reject(new Error(`${shown}: timed out after ${timeoutMs} ms; stderr: ${stderr.trim()}`));
       else if (code === 0 || options.allowFailure) resolve(result);
       else
         reject(
-          new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}; stderr: ${stderr.trim() || stdout.trim()}`),
+          new Error(`${shown}: exit ${code ?? signal}; stderr: ${stderr.trim() || stdout.trim()}`),
         );
     });
     // A child that does not read stdin closes it early: ignore EPIPE.
