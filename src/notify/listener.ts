@@ -61,6 +61,8 @@ export async function startNotifyListener(opts: NotifyListenerOptions): Promise<
       logger.info('notification listener health endpoint', { url: `http://${config.metricsListen}:${http.port}/healthz` });
     }
     await consumer.start();
+    // So that the file says "consuming" by the time start resolves.
+    await healthFile.flush();
   } catch (err) {
     await close();
     throw err;
