@@ -269,3 +269,19 @@ test('the password body uses domain ids when configured, names otherwise', (t) =
   t.deepEqual(byId.auth.identity.password.user.domain, { id: 'd1' });
   t.deepEqual(byId.auth.scope.project.domain, { id: 'd2' });
 });
+
+test.serial('a caller that gave up before a failing shared call leaves no unhandled rejection', async (t) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const session = new KeystoneSession({ credentials: { ...os.credentials(), password: 'wrong' } });
+  const gone = new AbortController();
+  gone.abort();
+  await t.throwsAsync(session.token(gone.signal), { instanceOf: DependencyUnavailable, message: /time budget/ });
+  // Let the shared authentication fail with nobody waiting on it any more.
+  const before = os.counters.issued;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(os.counters.issued, before, 'the refused authentication issued nothing');
+  process.off('unhandledRejection', onUnhandled);
+  t.deepEqual(unhandled, []);
+});

@@ -153,6 +153,8 @@ export function versioned(base: string, version: string): string {
  */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, dependency: string): Promise<T> {
   if (!signal) return promise;
+  // The shared work may fail after this caller has gone: that is not an unhandled rejection.
+  promise.catch(() => undefined);
   const spent = () => new DependencyUnavailable(dependency, `the request's time budget ran out while waiting for ${dependency}`);
   if (signal.aborted) return Promise.reject(spent());
   return new Promise<T>((resolve, reject) => {
