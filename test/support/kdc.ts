@@ -1,7 +1,8 @@
 /**
  * A real MIT Kerberos KDC for tests: a private realm database in a temporary
- * directory, `krb5kdc -n` in the foreground on a free loopback port (UDP and
- * TCP, clients told to use TCP), principals and keytabs through kadmin.local.
+ * directory, `krb5kdc -n` in the foreground on a free loopback TCP port (no
+ * UDP listener, and clients told to use TCP), principals and keytabs through
+ * kadmin.local.
  * Nothing touches /etc/krb5.conf or /etc/krb5kdc: every process that should
  * use this KDC gets `kdc.env()`.
  */
@@ -16,7 +17,7 @@ export interface Kdc {
   readonly realm: string;
   readonly port: number;
   readonly dir: string;
-  /** krb5.conf for clients of this KDC (TCP to 127.0.0.1:port, no DNS, no rdns). */
+  /** krb5.conf for clients of this KDC (TCP to 127.0.0.1:port, no DNS, no rdns). The KDC has no UDP listener. */
   readonly krb5Conf: string;
   /** KRB5_CONFIG and KRB5_KDC_PROFILE: what a process needs to use this KDC. */
   env(): Record<string, string>;
@@ -93,7 +94,8 @@ export async function startKdc(opts: StartKdcOptions = {}): Promise<Kdc> {
       kdcConf,
       [
         '[kdcdefaults]',
-        `  kdc_listen = 127.0.0.1:${port}`,
+        // TCP only: clients are told to prefer it, and no UDP port can clash.
+        '  kdc_listen = ""',
         `  kdc_tcp_listen = 127.0.0.1:${port}`,
         '',
         '[realms]',
@@ -101,7 +103,7 @@ export async function startKdc(opts: StartKdcOptions = {}): Promise<Kdc> {
         `    database_name = ${join(dir, 'principal')}`,
         `    key_stash_file = ${join(dir, 'stash')}`,
         `    acl_file = ${join(dir, 'kadm5.acl')}`,
-        `    kdc_listen = 127.0.0.1:${port}`,
+        '    kdc_listen = ""',
         `    kdc_tcp_listen = 127.0.0.1:${port}`,
         // The realm ceiling; krbtgt and new principals get it as their own maxlife too.
         `    max_life = ${maxLife}`,
