@@ -47,10 +47,13 @@ export class Policy {
     }
   }
 
-  /** authorize() for a validated caller: the shape src/http/authenticate.ts expects. */
-  authorizeCaller(name: string, caller: Caller): void {
+  /**
+   * authorize() for a validated caller: the `Authorize` shape of
+   * src/http/authenticate.ts, bound so it can be passed as is.
+   */
+  readonly authorizeCaller = (name: string, caller: Caller): void => {
     this.authorize(name, this.credentials(caller));
-  }
+  };
 
   /**
    * The credentials oslo.context gives novajoin's enforcer: to_dict()'s
