@@ -101,6 +101,20 @@ test('a short maximum ticket life really applies: the ticket expires', async (t)
   t.true(expired, 'a 10h request was capped by the 5s realm maximum');
 });
 
+test('a principal with a short maxLife gets short tickets in a 10h realm', async (t) => {
+  await kdc.addPrincipal('host/brief.example.test', { maxLife: '5s' });
+  const keytab = await kdc.keytab(['host/brief.example.test']);
+  const env = ccache(kdc);
+  await runCommand('kinit', ['-kt', keytab, 'host/brief.example.test'], { env });
+  t.is((await runCommand('klist', ['-s'], { env, allowFailure: true })).code, 0);
+  let expired = false;
+  for (let i = 0; i < 60 && !expired; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    expired = (await runCommand('klist', ['-s'], { env, allowFailure: true })).code !== 0;
+  }
+  t.true(expired);
+});
+
 // ---------------------------------------------------------------- TLS material
 
 test('makeTestCa: the server certificate verifies against the CA, not against the other CA', async (t) => {
