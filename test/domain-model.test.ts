@@ -35,14 +35,14 @@ test('FQDNs follow novajoin: domain, project subdomain, template', (t) => {
 test('hostnames must be DNS labels or names in the domain', (t) => {
   t.is(validateHostname('Web-01', 'example.test'), 'web-01');
   for (const bad of ['', 'web_1', '-web', 'web-', 'a'.repeat(64), 'evil.other.org', 42, null]) {
-    const error = t.throws(() => validateHostname(bad, 'example.test'), { instanceOf: InvalidRequest });
+    const error = t.throws<InvalidRequest>(() => validateHostname(bad, "example.test"), { instanceOf: InvalidRequest });
     t.is(error?.field, 'hostname');
   }
 });
 
 test('metadata must be a map of strings, and the bad key is named', (t) => {
   t.deepEqual(validateMetadata({ a: 'b' }), { a: 'b' });
-  t.is(t.throws(() => validateMetadata({ ipa_enroll: true }))?.field, 'metadata.ipa_enroll');
+  t.is(t.throws<InvalidRequest>(() => validateMetadata({ ipa_enroll: true }))?.field, 'metadata.ipa_enroll');
   t.throws(() => validateMetadata(['x']), { message: /must be an object of strings/ });
 });
 

@@ -1,0 +1,116 @@
+/**
+ * Composition root of novajoin-server: builds the adapters from the
+ * configuration, wires them to the join service and the HTTP app, listens.
+ * Tests and `novajoin dev` pass their own adapters through `overrides`.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/types.js';
+import { JoinService } from '../domain/join.js';
+import type { EnrollmentPolicy } from '../domain/model.js';
+import { OtpMinter } from '../domain/otp.js';
+import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
+import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { FreeIpaDirectory } from '../freeipa/directory.js';
+import { createApp, type ReadinessCheck } from '../http/app.js';
+import type { Authorize } from '../http/authenticate.js';
+import { createServerMetrics, type ServerMetrics } from '../http/http-metrics.js';
+import type { Logger } from '../log/logger.js';
+import type { TokenValidator } from '../openstack/caller.js';
+import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
+import { loadAuthorizer } from './authorizer.js';
+import { imagePort, projectPort } from './ports.js';
+
+export interface ServerOverrides {
+  readonly directory?: Directory;
+  readonly freeipa?: FreeIpaClient;
+  readonly otp?: OtpMinter;
+  readonly tokens?: TokenValidator | null;
+  readonly images?: ImageLookup;
+  readonly projects?: ProjectLookup;
+  readonly authorize?: Authorize;
+  readonly openstack?: OpenStackOptions;
+  readonly readiness?: readonly ReadinessCheck[];
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  readonly join: JoinService;
+  close(): Promise<void>;
+}
+
+export function enrollmentPolicy(config: Config, realm = config.freeipa.realm): EnrollmentPolicy {
+  return { naming: config.naming, realm, projects: config.projects };
+}
+
+export async function startServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const noauth = config.server.authStrategy === 'noauth';
+  if (noauth && !isLoopback(config.server.listen)) {
+    throw new Error(`auth_strategy = noauth is only for \`novajoin dev\` and refuses to listen on ${config.server.listen}; listen on 127.0.0.1 or use keystone`);
+  }
+  const metrics = createServerMetrics();
+  const freeipa = overrides.directory ? null : (overrides.freeipa ?? clientFromConfig(config, logger.child({ component: 'freeipa' })));
+  const directory = overrides.directory ?? new FreeIpaDirectory({ client: freeipa!, realm: config.freeipa.realm, zone: config.naming.domain });
+  if (freeipa) {
+    metrics.freeipaCalls.set(() => freeipa.stats.roundTrips);
+    metrics.freeipaLogins.set(() => freeipa.stats.logins);
+  }
+  const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
+  const images = overrides.images ?? imagePort(openstack!.images);
+  const projects = overrides.projects ?? projectPort(openstack!.projects);
+  const tokens = overrides.tokens !== undefined ? overrides.tokens : noauth ? null : openstack!.tokens;
+  const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
+  const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
+
+  const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
+    { name: 'freeipa', check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)) },
+    ...(openstack && !noauth ? [{ name: 'keystone', check: async () => void (await openstack.serviceSession.token(AbortSignal.timeout(3000))) }] : []),
+  ];
+  const app = createApp({
+    join,
+    logger,
+    metrics,
+    domain: config.naming.domain,
+    maxBodySize: config.server.maxBodySize,
+    joinTimeoutMs: config.server.joinTimeoutMs,
+    auth: {
+      strategy: config.server.authStrategy,
+      tokens,
+      authorize: overrides.authorize ?? loadAuthorizer(config.server.policyFile, logger),
+      wwwAuthenticateUri: config.keystoneAuthtoken.wwwAuthenticateUri,
+      timeoutMs: config.keystoneAuthtoken.timeoutMs,
+    },
+    readiness,
+  });
+
+  const server: Server = app.listen(config.server.port, config.server.listen);
+  server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  logger.info('novajoin-server listening', { url: `http://${host}:${address.port}/v1/`, auth_strategy: config.server.authStrategy });
+  if (noauth) logger.warn('auth_strategy = noauth: every caller may enroll hosts. This is for `novajoin dev` only, never production.');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    metrics,
+    join,
+    close() {
+      closing ??= (async () => {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await freeipa?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
+}
