@@ -1,0 +1,93 @@
+/**
+ * Resync's dependencies built from the configuration: the LDAP inventory,
+ * the FreeIPA directory and the listener's InstanceLifecycle over it, and
+ * the OpenStack adapters. `close()` releases every connection.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/types.js';
+import { InstanceLifecycle } from '../domain/lifecycle.js';
+import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { FreeIpaDirectory } from '../freeipa/directory.js';
+import { LdapInventory } from '../freeipa/ldap-inventory.js';
+import type { Logger } from '../log/logger.js';
+import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
+import { imagePort, projectPort } from '../server/ports.js';
+import { enrollmentPolicy } from '../server/start.js';
+import type { ResyncDependencies } from './run.js';
+
+export interface BuiltResync {
+  readonly deps: ResyncDependencies;
+  readonly freeipa: FreeIpaClient;
+  close(): Promise<void>;
+}
+
+export interface ResyncOverrides {
+  readonly openstack?: OpenStackOptions;
+  /** Items applied at once (default: FreeIPA's max_concurrency, at most 16). */
+  readonly concurrency?: number;
+}
+
+export function inventoryFromConfig(config: Config): LdapInventory {
+  const { ldap } = config;
+  return new LdapInventory({
+    url: ldap.url,
+    // FreeIPA's LDAP certificate comes from the same CA as its HTTPS one.
+    caFile: config.freeipa.caFile,
+    starttls: ldap.starttls,
+    ...(ldap.bindDn ? { bindDn: ldap.bindDn, bindPassword: readSecretFile(ldap.bindPasswordFile, '[ldap] bind_password_file') } : {}),
+    baseDn: ldap.baseDn,
+    pageSize: ldap.pageSize,
+    timeoutMs: ldap.timeoutMs,
+  });
+}
+
+export function resyncFromConfig(config: Config, logger: Logger, overrides: ResyncOverrides = {}): BuiltResync {
+  const inventory = inventoryFromConfig(config);
+  const freeipa = clientFromConfig(config, logger.child({ component: 'freeipa' }));
+  const directory = new FreeIpaDirectory({ client: freeipa, realm: config.freeipa.realm, zone: config.naming.domain });
+  const openstack = openStackFromConfig(config, logger, overrides.openstack);
+  const projects = projectPort(openstack.projects);
+  const policy = enrollmentPolicy(config, directory.realm);
+  const lifecycle = new InstanceLifecycle({
+    directory,
+    projects,
+    policy,
+    logger: logger.child({ component: 'resync' }),
+    fixedIpDns: config.enrollment.fixedIpDns,
+    floatingIpDns: config.enrollment.floatingIpDns,
+    timeoutMs: config.freeipa.timeoutMs,
+  });
+  const deps: ResyncDependencies = {
+    inventory,
+    servers: openstack.servers,
+    images: imagePort(openstack.images),
+    projects,
+    directory,
+    lifecycle,
+    policy,
+    staleOtpAgeMs: config.enrollment.staleOtpAgeMs,
+    freeipaTimeoutMs: config.freeipa.timeoutMs,
+    lookupTimeoutMs: config.serviceCredentials.timeoutMs,
+    concurrency: overrides.concurrency ?? Math.min(16, config.freeipa.maxConcurrency),
+  };
+  return {
+    deps,
+    freeipa,
+    async close() {
+      await Promise.allSettled([inventory.close(), freeipa.close()]);
+    },
+  };
+}
+
+export function readSecretFile(path: string, what: string): string {
+  if (!path) throw new Error(`${what} is not set`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (!secret) throw new Error(`${what} ${path} is empty`);
+  return secret;
+}
