@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** novajoin-notify: keeps FreeIPA in step with Nova and Neutron notifications. */
+import { parseArgs } from 'node:util';
+import { loadConfiguration, packageVersion, runMain, serviceLogger } from '../cli/common.js';
+import { closeOnSignals } from '../notify/lifecycle.js';
+import { startNotify } from '../notify/start.js';
+
+const USAGE = `Usage: novajoin-notify [--config-file FILE]
+
+Consumes Nova and Neutron notifications from RabbitMQ ([DEFAULT] transport_url,
+[notifications] queue) and removes deleted instances from FreeIPA, follows
+metadata updates, rebuilds and floating IPs.
+
+Options:
+  --config-file FILE  configuration (default $NOVAJOIN_CONFIG_FILE or /etc/novajoin/join.conf)
+  --help              this text
+  --version           the version
+`;
+
+await runMain(async () => {
+  const { values } = parseArgs({ options: { 'config-file': { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } } });
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
+  const { config, warnings } = loadConfiguration(values['config-file']);
+  const logger = serviceLogger(config, 'novajoin-notify');
+  for (const warning of warnings) logger.warn(warning);
+  const notify = await startNotify(config, logger);
+  closeOnSignals(() => notify.close(), logger);
+  await notify.listener.closed;
+  return 0;
+}, 1);
