@@ -144,7 +144,9 @@ test('tmpfiles.d creates /etc/novajoin root:novajoin 0750 and /run/novajoin nova
   await runCommand('systemd-sysusers', [`--root=${root}`, join(REPO, 'systemd', 'novajoin.sysusers')]);
   await runCommand('systemd-tmpfiles', ['--create', `--root=${root}`, join(REPO, 'systemd', 'novajoin.tmpfiles')]);
   const entry = (await readFile(join(root, 'etc', 'passwd'), 'utf8')).split('\n').find((l) => l.startsWith('novajoin:'))!;
-  const [, , uid, gid] = entry.split(':').map(Number);
+  const fields = entry.split(':');
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
   const etc = await stat(join(root, 'etc', 'novajoin'));
   t.true(etc.isDirectory());
   t.is(etc.mode & 0o777, 0o750);
