@@ -4,7 +4,7 @@
  * B2: a host bound to another instance is a conflict. B3: a host with neither
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
-import { Forbidden, HostConflict } from '../errors.js';
+import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
 import { DuplicateEntryError, ValidationError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
@@ -101,7 +101,13 @@ export class JoinService {
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
       // read and our write: read again once and answer from what is there now.
-      if (error instanceof DuplicateEntryError || error instanceof ValidationError) return this.#enroll(desired, owner, deadline);
+      if (error instanceof DuplicateEntryError || (error instanceof ValidationError && error.data['name'] === 'password')) {
+        return this.#enroll(desired, owner, deadline);
+      }
+      // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
+      if (error instanceof ValidationError && error.data['name'] === 'hostname') {
+        throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
+      }
       throw error;
     }
   }

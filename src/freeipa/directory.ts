@@ -5,7 +5,7 @@
  */
 import { parseBinding } from '../domain/binding.js';
 import type { Directory, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
-import type { BatchItem, FreeIpaClient } from './client.js';
+import type { BatchItem } from './codec.js';
 import {
   dnsrecordAdd,
   dnsrecordDel,
@@ -27,8 +27,15 @@ import {
 } from './commands.js';
 import { FreeIpaError, NotFoundError } from './errors.js';
 
+/** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
+export interface RpcClient {
+  call<T>(command: IpaCommand<T>, opts?: { deadline?: number }): Promise<T>;
+  batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number }): Promise<BatchItem[]>;
+  ping(opts?: { deadline?: number }): Promise<string>;
+}
+
 export interface FreeIpaDirectoryOptions {
-  readonly client: FreeIpaClient;
+  readonly client: RpcClient;
   readonly realm: string;
   /** The DNS zone host records live in. */
   readonly zone: string;
@@ -41,7 +48,7 @@ function hostAddManagedBy(fqdn: string, managers: readonly string[]): IpaCommand
 
 export class FreeIpaDirectory implements Directory {
   readonly realm: string;
-  readonly #client: FreeIpaClient;
+  readonly #client: RpcClient;
   readonly #zone: string;
 
   constructor(options: FreeIpaDirectoryOptions) {
