@@ -1,0 +1,232 @@
+/**
+ * The test FreeIPA server as one object: a directory (memory or slapd), the
+ * command engine, sessions and the HTTP(S) front, plus the hooks tests and
+ * the benchmark need: per-request latency, an outage switch (refuse, hang,
+ * HTTP 500), counters of round trips, commands and writes, session expiry
+ * on demand, direct reads of stored entries, and the guest's enrollment.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { Engine } from './engine.js';
+import { simulateEnrollment, type EnrollmentResult } from './enrollment.js';
+import { createRequestHandler, type Authenticators, type HttpStats } from './http.js';
+import { dnOf, makeEnv, seedEntries, type EnvOptions, type IpaEnv, type SeedOptions } from './layout.js';
+import { MemoryStore } from './memory-store.js';
+import { SessionTable } from './sessions.js';
+import type { IpaEntry, IpaStore } from './store.js';
+import type { RpcResponse } from './engine.js';
+import { formatPrincipal, parsePrincipal } from './commands/principal.js';
+
+export type EmulatorMode = 'up' | 'refuse' | 'hang' | 'error500';
+
+export interface IpaEmulatorOptions {
+  /** Realm, domain, server name...; defaults: EXAMPLE.TEST, example.test, ipa.example.test. */
+  readonly env?: EnvOptions | IpaEnv;
+  /** Defaults to a seeded MemoryStore. A given store must already hold the base tree. */
+  readonly store?: IpaStore;
+  readonly seed?: SeedOptions;
+  readonly authenticators: Authenticators;
+  /** HTTPS with this certificate; plain HTTP without (in-process `novajoin dev`). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Listen address; loopback by default. */
+  readonly host?: string;
+  /** 0 or absent: a free port. */
+  readonly port?: number;
+  /** Cookie session lifetime; FreeIPA's follows the ticket life, 24 h by default. */
+  readonly sessionLifetimeMs?: number;
+  readonly latencyMs?: number;
+  /** Principals allowed to change state (others get ACIError); absent: all. */
+  readonly writers?: readonly string[];
+  readonly randomPassword?: () => string;
+}
+
+export interface EmulatorCounters {
+  /** HTTP JSON-RPC requests (/ipa/json and /ipa/session/json). */
+  readonly roundTrips: number;
+  readonly logins: number;
+  /** Every HTTP request. */
+  readonly requests: number;
+  /** Commands that change state, each batch item counted. */
+  readonly writes: number;
+  /** Commands run, by name (batch items included, `batch` itself too). */
+  readonly commands: Readonly<Record<string, number>>;
+}
+
+export interface IpaEmulator {
+  readonly env: IpaEnv;
+  readonly store: IpaStore;
+  readonly engine: Engine;
+  readonly port: number;
+  /** `https://<serverName>:<port>/ipa` (or http:// without TLS). */
+  readonly url: string;
+  setLatency(ms: number): void;
+  setMode(mode: EmulatorMode): Promise<void>;
+  readonly mode: EmulatorMode;
+  /** Ends every cookie session now: the next session call gets 401. */
+  expireSessions(): void;
+  setSessionLifetime(ms: number): void;
+  counters(): EmulatorCounters;
+  resetCounters(): void;
+  getHost(fqdn: string): Promise<IpaEntry | null>;
+  getService(principal: string): Promise<IpaEntry | null>;
+  getEntry(dn: string): Promise<IpaEntry | null>;
+  /** What ipa-join + ipa-getkeytab do with an OTP (throws EnrollmentError like ipa-join's exit codes). */
+  simulateEnrollment(fqdn: string, otp: string): Promise<EnrollmentResult>;
+  /** A JSON-RPC call straight into the engine (test setup), as `principal`. */
+  rpc(method: string, args?: unknown[], options?: Record<string, unknown>, principal?: string): Promise<RpcResponse>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmulator> {
+  const env: IpaEnv = opts.env && 'apiVersion' in opts.env ? opts.env : makeEnv(opts.env as EnvOptions | undefined);
+  const store = opts.store ?? new MemoryStore(seedEntries(env, opts.seed));
+  const engine = new Engine({
+    env,
+    store,
+    ...(opts.writers ? { writers: opts.writers } : {}),
+    ...(opts.randomPassword ? { randomPassword: opts.randomPassword } : {}),
+  });
+  const sessions = new SessionTable(opts.sessionLifetimeMs ?? 24 * 3600 * 1000);
+  const stats: HttpStats = { roundTrips: 0, logins: 0, requests: 0 };
+  let latencyMs = opts.latencyMs ?? 0;
+  let mode: EmulatorMode = 'up';
+  let port = opts.port ?? 0;
+  const host = opts.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const held = new Set<ServerResponse>();
+
+  const handler = createRequestHandler({ engine, sessions, authenticators: opts.authenticators, stats, port: () => port });
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    stats.requests++;
+    if (mode === 'hang') {
+      // Read nothing, answer nothing: the client's deadline must fire.
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (mode === 'error500') {
+      req.resume();
+      const body = '<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>';
+      res.writeHead(500, { 'Content-Type': 'text/html; charset=iso-8859-1', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    await handler(req, res);
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res);
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+  server.on('connection', (socket: Socket) => {
+    if (mode === 'refuse') {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const address = server.address();
+        if (address && typeof address === 'object') port = address.port;
+        resolve();
+      });
+    });
+  const stopListening = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const dropConnections = () => {
+    for (const res of held) res.destroy();
+    held.clear();
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+
+  await listen();
+  const scheme = opts.tls ? 'https' : 'http';
+
+  const emulator: IpaEmulator = {
+    env,
+    store,
+    engine,
+    get port() {
+      return port;
+    },
+    get url() {
+      return `${scheme}://${env.serverName}:${port}/ipa`;
+    },
+    get mode() {
+      return mode;
+    },
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
+    async setMode(next) {
+      if (next === mode) return;
+      const previous = mode;
+      mode = next;
+      if (previous === 'hang') {
+        for (const res of held) res.destroy();
+        held.clear();
+      }
+      if (next === 'refuse') {
+        // Closing the listener makes new connections fail with ECONNREFUSED.
+        const closed = stopListening();
+        dropConnections();
+        await closed;
+      } else if (previous === 'refuse') {
+        await listen();
+      }
+    },
+    expireSessions() {
+      sessions.expireAll();
+    },
+    setSessionLifetime(ms) {
+      sessions.lifetimeMs = ms;
+    },
+    counters() {
+      return {
+        roundTrips: stats.roundTrips,
+        logins: stats.logins,
+        requests: stats.requests,
+        writes: engine.stats.writes,
+        commands: Object.fromEntries(engine.stats.commands),
+      };
+    },
+    resetCounters() {
+      stats.roundTrips = 0;
+      stats.logins = 0;
+      stats.requests = 0;
+      engine.resetStats();
+    },
+    getHost(fqdn) {
+      return store.get(dnOf.host(env, fqdn.toLowerCase().replace(/\.$/, '')));
+    },
+    getService(principal) {
+      const parsed = parsePrincipal(principal);
+      return store.get(dnOf.service(env, parsed ? formatPrincipal(parsed, env.realm) : principal));
+    },
+    getEntry(dn) {
+      return store.get(dn);
+    },
+    simulateEnrollment(fqdn, otp) {
+      return simulateEnrollment(store, env, fqdn, otp);
+    },
+    rpc(method, args = [], options = {}, principal = `admin@${env.realm}`) {
+      return engine.handleJson(JSON.stringify({ method, params: [args, options], id: 0 }), { principal });
+    },
+    async close() {
+      mode = 'up';
+      const closed = server.listening ? stopListening() : Promise.resolve();
+      dropConnections();
+      await closed;
+      await store.close();
+    },
+  };
+  return emulator;
+}
