@@ -1,26 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { backoffDelay, baseDelay, sleep, type BackoffOptions } from './backoff.js';
-import { RecentIds } from './dedup.js';
-import { parseOsloTimestamp } from './envelope.js';
-import { isTransient, PoisonMessage } from './errors.js';
-import { KeyedQueue } from './keyed-queue.js';
-import { NotifyMetrics, type MessageOutcome, type MetricsSnapshot } from './metrics.js';
-import { parseNotification, type ParseResult, type UnsupportedVersion } from './parse.js';
-import { attemptOf, copyOptions, HEADER, headerText, originOf } from './republish.js';
-import { bindingKeys, declareTopology, retryQueueName } from './topology.js';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { CONSUMER_STATES, describeError, type ConsumerEvents, type ConsumerState, type Emit } from './consumer-events.js';
+import { NotifyMetrics, type MetricsSnapshot } from './metrics.js';
+import { DeliveryPipeline, type Delivery } from './pipeline.js';
+import { closeSession, isConfigurationError, openSession, withTimeout, type Session } from './session.js';
+import { bindingKeys } from './topology.js';
 import { parseTransportUrl, type AmqpEndpoint } from './transport-url.js';
-import type { EventEnvelope, EventHandler, NovaEvent } from './types.js';
+import type { EventHandler } from './types.js';
+
+export { CONSUMER_STATES, type ConsumerEvents, type ConsumerState, type MessageSettled } from './consumer-events.js';
 
 /**
  * The notification listener (design B5): a durable queue of its own, manual
  * acks, transient failures retried with backoff, poison messages to a
  * dead-letter queue, reconnect on broker loss, drain on close. Lifecycle as
  * bullmq's Worker: `start()`, then a memoised `close()` whose steps each run
- * in their own try/catch.
+ * in their own try/catch. What happens to each message is pipeline.ts.
  *
  * Retry mechanism: a failed message is republished (publisher confirms) to a
  * delay queue and the original acked. Each backoff level has its own delay
@@ -33,35 +32,9 @@ import type { EventEnvelope, EventHandler, NovaEvent } from './types.js';
  * and stall unrelated work, the waiting set would live in this process's
  * memory, and a restart would lose the backoff state. The price: a crash
  * between the confirm and the ack leaves two copies, which the handlers'
- * idempotence (and the `_unique_id` window) absorb.
+ * idempotence (and the `_unique_id` window) absorb; and a retried message goes
+ * behind newer ones, so handlers must not assume Nova's order across retries.
  */
-
-export type ConsumerState = 'idle' | 'connecting' | 'connected' | 'consuming' | 'draining' | 'stopped';
-export const CONSUMER_STATES: readonly ConsumerState[] = ['idle', 'connecting', 'connected', 'consuming', 'draining', 'stopped'];
-
-/** One message taken off the queue and settled, whatever became of it. */
-export interface MessageSettled {
-  readonly outcome: MessageOutcome;
-  /** Event kind ('instance.delete', ...), 'other' for ignored types, 'unknown' when unparsable. */
-  readonly kind: string;
-  readonly eventType: string | null;
-  readonly uniqueId: string | null;
-}
-
-export interface ConsumerEvents {
-  state: [state: ConsumerState];
-  message: [info: MessageSettled];
-  applied: [envelope: EventEnvelope];
-  ignored: [info: { eventType: string; envelope: EventEnvelope | null }];
-  skipped_version: [info: UnsupportedVersion];
-  duplicate: [envelope: EventEnvelope];
-  retry: [info: { envelope: EventEnvelope; attempt: number; delayMs: number; error: unknown }];
-  dead_lettered: [info: { reason: string; eventType: string | null; exchange: string; routingKey: string }];
-  requeued: [info: { eventType: string | null; uniqueId: string | null }];
-  connected: [info: { broker: string }];
-  disconnected: [info: { broker: string; error: Error | null }];
-  error: [error: Error];
-}
 
 export interface NotificationConsumerOptions {
   readonly config: Config['notifications'];
@@ -79,63 +52,24 @@ export interface NotificationConsumerOptions {
   readonly connectTimeoutMs?: number;
   /** AMQP heartbeat, seconds. @defaultValue 30 */
   readonly heartbeatSeconds?: number;
-  /** Deadline for the broker's confirm of a retry or dead-letter publish. @defaultValue 10000 */
+  /** Deadline for broker round trips: a retry or dead-letter publish confirm, cancel, close. @defaultValue 10000 */
   readonly publishTimeoutMs?: number;
 }
 
-/** A broker connection with its channel; deliveries remember which one they came from. */
-interface Session {
-  readonly model: ChannelModel;
-  readonly channel: ConfirmChannel;
-  readonly endpoint: AmqpEndpoint;
-  readonly lost: Promise<Error | null>;
-  consumerTag: string | null;
-  alive: boolean;
-}
-
-interface Delivery {
-  readonly msg: ConsumeMessage;
-  readonly session: Session;
-  readonly abort: AbortController;
-  settled: boolean;
-}
-
-/** Errors that no reconnect will fix; at start-up they fail `start()` instead of being retried forever. */
-function isConfigurationError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  const message = String((err as { message?: unknown } | null)?.message ?? '');
-  // 403 ACCESS_REFUSED (login or vhost permissions), 406 PRECONDITION_FAILED
-  // (an exchange or queue already declared with other flags), 530 NOT_ALLOWED (vhost).
-  return code === 403 || code === 406 || code === 530 || /ACCESS[-_]REFUSED|PRECONDITION[-_]FAILED|NOT[-_]ALLOWED/.test(message);
-}
-
-function eventKey(event: NovaEvent): string {
-  return 'instance' in event ? `instance:${event.instance.instanceId}` : `fip:${event.floatingIp}`;
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
 export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
+  readonly metrics = new NotifyMetrics();
   private readonly config: Config['notifications'];
-  private readonly handler: EventHandler;
   private readonly logger: Logger;
   private readonly endpoints: AmqpEndpoint[];
   private readonly connectionName: string;
   private readonly reconnectBackoff: BackoffOptions;
   private readonly connectTimeoutMs: number;
   private readonly heartbeatSeconds: number;
-  private readonly publishTimeoutMs: number;
-  private readonly recent: RecentIds;
-  private readonly pendingIds = new Map<string, Promise<boolean>>();
-  private readonly order = new KeyedQueue();
+  private readonly timeoutMs: number;
+  private readonly pipeline: DeliveryPipeline;
   private readonly deliveries = new Set<Delivery>();
   private readonly deliveryDone = new Set<() => void>();
   private readonly stopping = new AbortController();
-  private readonly warnedVersions = new Set<string>();
-  readonly metrics = new NotifyMetrics();
 
   private _state: ConsumerState = 'idle';
   private stateSince = Date.now();
@@ -147,38 +81,42 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
   constructor(opts: NotificationConsumerOptions) {
     super();
     this.config = opts.config;
-    this.handler = opts.handler;
     this.logger = opts.logger;
+    if (this.config.exchanges.length === 0 || this.config.topics.length === 0) {
+      throw new Error('notifications: at least one exchange and one topic are needed');
+    }
     this.endpoints = parseTransportUrl(opts.url ?? opts.config.transportUrl);
     this.connectionName = opts.connectionName ?? `novajoin-notify ${hostname()} pid ${process.pid}`;
     this.reconnectBackoff = opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 };
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.heartbeatSeconds = opts.heartbeatSeconds ?? 30;
-    this.publishTimeoutMs = opts.publishTimeoutMs ?? 10_000;
-    this.recent = new RecentIds(opts.dedupWindow ?? 4096);
-    if (this.config.exchanges.length === 0 || this.config.topics.length === 0) {
-      throw new Error('notifications: at least one exchange and one topic are needed');
-    }
+    this.timeoutMs = opts.publishTimeoutMs ?? 10_000;
+    this.pipeline = new DeliveryPipeline({
+      config: this.config,
+      handler: opts.handler,
+      logger: this.logger,
+      metrics: this.metrics,
+      // EventEmitter<T>'s emit signature is not generic over the key; the Emit type keeps callers checked.
+      emit: ((event: keyof ConsumerEvents, ...args: unknown[]) => this.emit(event, ...(args as never))) as Emit,
+      dedupWindow: opts.dedupWindow ?? 4096,
+      publishTimeoutMs: this.timeoutMs,
+      isClosing: () => this.closing !== null,
+    });
   }
 
   get state(): ConsumerState {
     return this._state;
   }
 
-  /** Messages whose handling has started and not yet been settled. */
+  /** Messages taken off the queue and not yet settled. */
   get inFlight(): number {
     return this.deliveries.size;
   }
 
   /** For the health file and /healthz. */
   status(): { state: ConsumerState; since: number; inFlight: number; broker: string | null } & MetricsSnapshot {
-    return {
-      state: this._state,
-      since: this.stateSince,
-      inFlight: this.inFlight,
-      broker: this.session?.alive ? this.session.endpoint.display : null,
-      ...this.metrics.snapshot(),
-    };
+    const broker = this.session?.alive ? this.session.endpoint.display : null;
+    return { state: this._state, since: this.stateSince, inFlight: this.inFlight, broker, ...this.metrics.snapshot() };
   }
 
   renderMetrics(): string {
@@ -206,8 +144,6 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     return this.closing;
   }
 
-  // ---------------------------------------------------------------- connection
-
   private setState(state: ConsumerState): void {
     if (this._state === state) return;
     this._state = state;
@@ -215,6 +151,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     this.emit('state', state);
   }
 
+  /** Connect, consume until the session is lost, reconnect; until close(). Brokers of the URL are tried in turn. */
   private async run(resolveStart: () => void, rejectStart: (err: Error) => void): Promise<void> {
     let failures = 0;
     let index = 0;
@@ -224,25 +161,25 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
       this.setState('connecting');
       let session: Session;
       try {
-        session = await this.openSession(endpoint);
+        session = await this.connect(endpoint);
       } catch (err) {
         if (this.stopping.signal.aborted) break;
         if (!consumedOnce && isConfigurationError(err)) {
-          this.logger.error('notification listener cannot start', { broker: endpoint.display, error: describe(err) });
-          rejectStart(new Error(`notification listener cannot start on ${endpoint.display}: ${describe(err)}`, { cause: err }));
+          this.logger.error('notification listener cannot start', { broker: endpoint.display, error: describeError(err) });
+          rejectStart(new Error(`notification listener cannot start on ${endpoint.display}: ${describeError(err)}`, { cause: err }));
           void this.close();
           return;
         }
         failures += 1;
-        index += 1; // the next broker of the list, round robin
+        index += 1;
         const delay = backoffDelay(failures, this.reconnectBackoff);
-        this.logger.warn('cannot reach the message broker, will retry', { broker: endpoint.display, error: describe(err), retryInMs: delay });
+        this.logger.warn('cannot reach the message broker, will retry', { broker: endpoint.display, error: describeError(err), retryInMs: delay });
         await sleep(delay, this.stopping.signal);
         continue;
       }
       if (this.stopping.signal.aborted) {
         // close() began while we were connecting, after it looked for a session to close.
-        await closeQuietly(session);
+        await closeSession(session, this.timeoutMs);
         break;
       }
       failures = 0;
@@ -253,59 +190,26 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
       if (this.stopping.signal.aborted) break;
       this.setState('connecting');
       this.emit('disconnected', { broker: endpoint.display, error });
-      this.logger.warn('lost the message broker connection, reconnecting', { broker: endpoint.display, error: error ? describe(error) : 'closed' });
+      this.logger.warn('lost the message broker connection, reconnecting', { broker: endpoint.display, error: error ? describeError(error) : 'closed' });
       await sleep(backoffDelay(1, this.reconnectBackoff), this.stopping.signal);
     }
     resolveStart(); // closed before ever consuming: start() has nothing left to wait for
   }
 
-  private async openSession(endpoint: AmqpEndpoint): Promise<Session> {
-    const options: Options.Connect = { heartbeat: this.heartbeatSeconds, ...endpoint.options };
-    const model = await connect(options, {
-      timeout: this.connectTimeoutMs,
-      clientProperties: { connection_name: this.connectionName },
+  private async connect(endpoint: AmqpEndpoint): Promise<Session> {
+    const session = await openSession(endpoint, {
+      topology: this.config,
+      prefetch: this.config.prefetch,
+      connectionName: this.connectionName,
+      connectTimeoutMs: this.connectTimeoutMs,
+      heartbeatSeconds: this.heartbeatSeconds,
+      beforeConsume: () => {
+        this.setState('connected');
+        if (this.stopping.signal.aborted) throw new Error('closing');
+      },
+      onMessage: (s, msg) => this.onMessage(s, msg),
     });
-    let markLost!: (err: Error | null) => void;
-    const lost = new Promise<Error | null>((resolve) => (markLost = resolve));
-    let lastError: Error | null = null;
-    let session: Session | null = null;
-    const onLost = () => {
-      if (session) session.alive = false;
-      markLost(lastError);
-    };
-    // Without 'error' listeners an AMQP error would be thrown from an event
-    // emitter and crash the process; the 'close' that follows is what counts.
-    model.on('error', (err: Error) => (lastError = err));
-    model.on('close', onLost);
-    let channel: ConfirmChannel;
-    try {
-      channel = await model.createConfirmChannel();
-    } catch (err) {
-      await model.close().catch(() => undefined);
-      throw err;
-    }
-    const live: Session = { model, channel, endpoint, lost, consumerTag: null, alive: true };
-    session = live;
-    channel.on('error', (err: Error) => (lastError = err));
-    // A channel closed by the broker (e.g. an ack for an unknown tag) leaves
-    // the connection up; closing it too makes one reconnect path for both.
-    channel.on('close', () => {
-      onLost();
-      model.close().catch(() => undefined);
-    });
-    try {
-      await declareTopology(channel, this.config);
-      await channel.prefetch(this.config.prefetch);
-      this.setState('connected');
-      if (this.stopping.signal.aborted) throw new Error('closing');
-      const { consumerTag } = await channel.consume(this.config.queue, (msg) => this.onMessage(live, msg), { noAck: false });
-      live.consumerTag = consumerTag;
-    } catch (err) {
-      live.alive = false;
-      await model.close().catch(() => undefined);
-      throw lastError ?? err;
-    }
-    this.session = live;
+    this.session = session;
     this.setState('consuming');
     this.emit('connected', { broker: endpoint.display });
     this.logger.info('consuming notifications', {
@@ -314,10 +218,8 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
       bindings: bindingKeys(this.config).map((b) => `${b.exchange}:${b.routingKey}`),
       prefetch: this.config.prefetch,
     });
-    return live;
+    return session;
   }
-
-  // ---------------------------------------------------------------- deliveries
 
   private onMessage(session: Session, msg: ConsumeMessage | null): void {
     if (msg === null) {
@@ -329,205 +231,19 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     const delivery: Delivery = { msg, session, abort: new AbortController(), settled: false };
     this.deliveries.add(delivery);
     this.metrics.lastMessageAt = Date.now();
-    this.process(delivery)
+    this.pipeline
+      .process(delivery)
       .catch((err: unknown) => {
         // A bug of ours, not of the message: requeue rather than lose it.
-        this.logger.error('notification processing failed', { error: describe(err) });
-        this.requeue(delivery, null, null);
-        this.emitError(err);
+        this.logger.error('notification processing failed', { error: describeError(err) });
+        this.pipeline.requeue(delivery, null, null);
+        if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
       })
       .finally(() => {
         this.deliveries.delete(delivery);
         for (const wake of this.deliveryDone) wake();
       });
   }
-
-  private async process(d: Delivery): Promise<void> {
-    let parsed: ParseResult;
-    try {
-      parsed = parseNotification(d.msg.content);
-    } catch (err) {
-      const reason = err instanceof PoisonMessage ? err.reason : `parser failed: ${describe(err)}`;
-      await this.deadLetter(d, reason, 'unknown', null, null);
-      return;
-    }
-    if (parsed.outcome === 'ignored') {
-      this.logger.debug('ignoring notification', { eventType: parsed.message.eventType, messageId: parsed.message.messageId });
-      this.ack(d, { outcome: 'ignored', kind: 'other', eventType: parsed.message.eventType, uniqueId: parsed.message.uniqueId });
-      this.emit('ignored', { eventType: parsed.message.eventType, envelope: null });
-      return;
-    }
-    if (parsed.outcome === 'unsupported_version') {
-      this.skipVersion(d, parsed);
-      return;
-    }
-    const envelope = parsed.envelope;
-    const sent = parseOsloTimestamp(envelope.timestamp);
-    if (sent !== null && attemptOf(d.msg) === 0) this.metrics.observeLag((Date.now() - sent) / 1000);
-
-    const id = envelope.uniqueId;
-    if (id !== null) {
-      // The same message may be in flight already (redelivered after a
-      // reconnect while the first copy is still being handled): wait for it.
-      const pending = this.pendingIds.get(id);
-      if (pending) await pending.catch(() => false);
-      if (this.recent.has(id)) {
-        this.logger.debug('duplicate notification', { eventType: envelope.eventType, uniqueId: id });
-        this.ack(d, { outcome: 'duplicate', kind: envelope.event.kind, eventType: envelope.eventType, uniqueId: id });
-        this.emit('duplicate', envelope);
-        return;
-      }
-    }
-    const work = this.order.run(eventKey(envelope.event), () => this.invoke(d, envelope));
-    if (id !== null) {
-      this.pendingIds.set(id, work);
-      void work.finally(() => {
-        if (this.pendingIds.get(id) === work) this.pendingIds.delete(id);
-      }).catch(() => undefined);
-    }
-    await work;
-  }
-
-  private skipVersion(d: Delivery, parsed: UnsupportedVersion): void {
-    const key = `${parsed.message.eventType} ${parsed.payloadName} ${parsed.version}`;
-    const fields = {
-      eventType: parsed.message.eventType,
-      payload: parsed.payloadName,
-      version: parsed.version,
-      supported: parsed.supported,
-      messageId: parsed.message.messageId,
-    };
-    // Once at warn per (event, payload, version): a Nova upgrade would otherwise log every message.
-    if (this.warnedVersions.has(key)) this.logger.debug('skipping notification with an unsupported payload version', fields);
-    else this.logger.warn('skipping notification with an unsupported payload version', fields);
-    this.warnedVersions.add(key);
-    this.ack(d, { outcome: 'skipped_version', kind: 'unsupported', eventType: parsed.message.eventType, uniqueId: parsed.message.uniqueId });
-    this.emit('skipped_version', parsed);
-  }
-
-  /** Runs the handler; true when the work is done (whether or not the ack could still be sent). */
-  private async invoke(d: Delivery, envelope: EventEnvelope): Promise<boolean> {
-    const kind = envelope.event.kind;
-    if (this.closing || !d.session.alive) {
-      // Draining: start no new work; the message goes back to the queue.
-      this.requeue(d, envelope.eventType, envelope.uniqueId);
-      return false;
-    }
-    const attempt = attemptOf(d.msg);
-    let result: 'applied' | 'ignored';
-    try {
-      result = await this.handler.handle(envelope, { signal: d.abort.signal, attempt, redelivered: d.msg.fields.redelivered });
-    } catch (err) {
-      if (d.settled) return false;
-      if (isTransient(err)) await this.retryLater(d, envelope, err, attempt + 1);
-      else await this.deadLetter(d, `handler: ${describe(err)}`, kind, envelope.eventType, envelope.uniqueId);
-      return false;
-    }
-    if (envelope.uniqueId !== null) this.recent.add(envelope.uniqueId);
-    this.ack(d, { outcome: result, kind, eventType: envelope.eventType, uniqueId: envelope.uniqueId });
-    if (result === 'applied') this.emit('applied', envelope);
-    else this.emit('ignored', { eventType: envelope.eventType, envelope });
-    return true;
-  }
-
-  private ack(d: Delivery, info: MessageSettled): void {
-    if (d.settled) return;
-    d.settled = true;
-    // On a dead session there is nothing to ack: the broker redelivers, and
-    // the _unique_id window turns the redelivery into a duplicate.
-    if (d.session.alive) {
-      try {
-        d.session.channel.ack(d.msg);
-      } catch (err) {
-        this.logger.warn('could not ack a notification', { error: describe(err) });
-      }
-    }
-    this.settle(info);
-  }
-
-  private requeue(d: Delivery, eventType: string | null, uniqueId: string | null): void {
-    if (d.settled) return;
-    d.settled = true;
-    d.abort.abort();
-    if (d.session.alive) {
-      try {
-        d.session.channel.nack(d.msg, false, true);
-      } catch (err) {
-        this.logger.warn('could not requeue a notification', { error: describe(err) });
-      }
-    }
-    this.settle({ outcome: 'requeued', kind: 'unknown', eventType, uniqueId });
-    this.emit('requeued', { eventType, uniqueId });
-  }
-
-  private settle(info: MessageSettled): void {
-    this.metrics.count(info.kind, info.outcome);
-    this.emit('message', info);
-  }
-
-  private async retryLater(d: Delivery, envelope: EventEnvelope, error: unknown, attempt: number): Promise<void> {
-    const backoff = { initialMs: this.config.retryInitialMs, maxMs: this.config.retryMaxMs };
-    const level = Math.round(baseDelay(attempt, backoff));
-    const delayMs = backoffDelay(attempt, backoff);
-    const options = copyOptions(
-      d.msg,
-      { [HEADER.attempt]: attempt, [HEADER.lastError]: headerText(describe(error)) },
-      { expiration: String(delayMs) },
-    );
-    const ok = await this.publish(d.session, retryQueueName(this.config.queue, level), d.msg.content, options);
-    if (!ok) {
-      this.requeue(d, envelope.eventType, envelope.uniqueId);
-      return;
-    }
-    const fields = { eventType: envelope.eventType, uniqueId: envelope.uniqueId, attempt, retryInMs: delayMs, error: describe(error) };
-    if (attempt === 1) this.logger.warn('transient failure, will retry', fields);
-    else this.logger.info('transient failure, will retry', fields);
-    this.ack(d, { outcome: 'retried', kind: envelope.event.kind, eventType: envelope.eventType, uniqueId: envelope.uniqueId });
-    this.emit('retry', { envelope, attempt, delayMs, error });
-  }
-
-  private async deadLetter(d: Delivery, reason: string, kind: string, eventType: string | null, uniqueId: string | null): Promise<void> {
-    if (d.settled) return;
-    const origin = originOf(d.msg);
-    const text = headerText(reason);
-    const options = copyOptions(d.msg, {
-      [HEADER.reason]: text,
-      [HEADER.attempt]: attemptOf(d.msg),
-      [HEADER.failedAt]: new Date().toISOString(),
-    });
-    const ok = await this.publish(d.session, this.config.deadLetterQueue, d.msg.content, options);
-    if (!ok) {
-      this.logger.error('could not dead-letter a notification, requeueing it', { reason: text, eventType });
-      this.requeue(d, eventType, uniqueId);
-      return;
-    }
-    this.logger.warn('notification dead-lettered', { reason: text, eventType, uniqueId, ...origin, queue: this.config.deadLetterQueue });
-    this.ack(d, { outcome: 'dead_lettered', kind, eventType, uniqueId });
-    this.emit('dead_lettered', { reason: text, eventType, ...origin });
-  }
-
-  /** Publishes through the default exchange to `queue`; true once the broker confirmed it. */
-  private publish(session: Session, queue: string, content: Buffer, options: Options.Publish): Promise<boolean> {
-    if (!session.alive) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), this.publishTimeoutMs);
-      try {
-        session.channel.publish('', queue, content, options, (err) => {
-          clearTimeout(timer);
-          resolve(!err);
-        });
-      } catch {
-        clearTimeout(timer);
-        resolve(false);
-      }
-    });
-  }
-
-  private emitError(err: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
-  }
-
-  // ---------------------------------------------------------------- shutdown
 
   /** Resolves when no delivery is in flight, or after `ms`. */
   private async whenIdle(ms: number): Promise<void> {
@@ -545,6 +261,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     }
   }
 
+  /** bullmq's order: stop taking work, wait for what is running, give back the rest, close the broker side. */
   private async shutdown(): Promise<void> {
     const wasRunning = this._state !== 'idle';
     this.stopping.abort();
@@ -552,19 +269,19 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     const session = this.session;
     const steps: Array<[string, () => Promise<void>]> = [
       ['cancel the consumer', async () => {
-        if (session?.alive && session.consumerTag) await withTimeout(session.channel.cancel(session.consumerTag), this.publishTimeoutMs);
+        if (session?.alive && session.consumerTag) await withTimeout(session.channel.cancel(session.consumerTag), this.timeoutMs);
       }],
       ['drain', () => this.whenIdle(this.config.drainTimeoutMs)],
       ['requeue what is left', async () => {
         const left = [...this.deliveries];
         if (left.length > 0) this.logger.warn('drain timeout: requeueing notifications still in flight', { count: left.length });
-        for (const d of left) this.requeue(d, null, null);
+        for (const d of left) this.pipeline.requeue(d, null, null);
       }],
       ['close the channel', async () => {
-        if (session?.alive) await withTimeout(session.channel.close(), this.publishTimeoutMs);
+        if (session?.alive) await withTimeout(session.channel.close(), this.timeoutMs);
       }],
       ['close the connection', async () => {
-        if (session?.alive) await withTimeout(session.model.close(), this.publishTimeoutMs);
+        if (session) await closeSession(session, this.timeoutMs);
       }],
       ['stop the connection loop', async () => {
         await this.loop;
@@ -574,25 +291,10 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
       try {
         await step();
       } catch (err) {
-        if (session) session.alive = false;
-        this.logger.debug(`close: could not ${what}`, { error: describe(err) });
+        this.logger.debug(`close: could not ${what}`, { error: describeError(err) });
       }
     }
-    if (session) session.alive = false;
     this.setState('stopped');
     if (wasRunning) this.logger.info('notification listener stopped', { inFlightLeft: this.deliveries.size });
   }
-}
-
-async function closeQuietly(session: Session): Promise<void> {
-  session.alive = false;
-  await withTimeout(session.model.close(), 5000).catch(() => undefined);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
