@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.js';
+import type { Directory } from '../domain/ports.js';
 import { InstanceLifecycle } from '../domain/lifecycle.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
@@ -17,7 +18,8 @@ import type { ResyncDependencies } from './run.js';
 
 export interface BuiltResync {
   readonly deps: ResyncDependencies;
-  readonly freeipa: FreeIpaClient;
+  /** The client built here; null when the caller gave its own directory. */
+  readonly freeipa: FreeIpaClient | null;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,9 @@ export interface ResyncOverrides {
   readonly openstack?: OpenStackOptions;
   /** Items applied at once (default: FreeIPA's max_concurrency, at most 16). */
   readonly concurrency?: number;
+  /** A lifecycle and directory that already exist (novajoin-notify's): no second FreeIPA session. Both or neither. */
+  readonly lifecycle?: Pick<InstanceLifecycle, 'deleted' | 'updated'>;
+  readonly directory?: Pick<Directory, 'read' | 'write'>;
 }
 
 export function inventoryFromConfig(config: Config): LdapInventory {
@@ -43,20 +48,28 @@ export function inventoryFromConfig(config: Config): LdapInventory {
 
 export function resyncFromConfig(config: Config, logger: Logger, overrides: ResyncOverrides = {}): BuiltResync {
   const inventory = inventoryFromConfig(config);
-  const freeipa = clientFromConfig(config, logger.child({ component: 'freeipa' }));
-  const directory = new FreeIpaDirectory({ client: freeipa, realm: config.freeipa.realm, zone: config.naming.domain });
   const openstack = openStackFromConfig(config, logger, overrides.openstack);
   const projects = projectPort(openstack.projects);
-  const policy = enrollmentPolicy(config, directory.realm);
-  const lifecycle = new InstanceLifecycle({
-    directory,
-    projects,
-    policy,
-    logger: logger.child({ component: 'resync' }),
-    fixedIpDns: config.enrollment.fixedIpDns,
-    floatingIpDns: config.enrollment.floatingIpDns,
-    timeoutMs: config.freeipa.timeoutMs,
-  });
+  const policy = enrollmentPolicy(config);
+  let freeipa: FreeIpaClient | null = null;
+  let directory: Pick<Directory, 'read' | 'write'>;
+  let lifecycle: Pick<InstanceLifecycle, 'deleted' | 'updated'>;
+  if (overrides.lifecycle && overrides.directory) {
+    ({ lifecycle, directory } = overrides);
+  } else {
+    freeipa = clientFromConfig(config, logger.child({ component: 'freeipa' }));
+    const own = new FreeIpaDirectory({ client: freeipa, realm: config.freeipa.realm, zone: config.naming.domain });
+    directory = own;
+    lifecycle = new InstanceLifecycle({
+      directory: own,
+      projects,
+      policy,
+      logger: logger.child({ component: 'resync' }),
+      fixedIpDns: config.enrollment.fixedIpDns,
+      floatingIpDns: config.enrollment.floatingIpDns,
+      timeoutMs: config.freeipa.timeoutMs,
+    });
+  }
   const deps: ResyncDependencies = {
     inventory,
     servers: openstack.servers,
@@ -74,7 +87,7 @@ export function resyncFromConfig(config: Config, logger: Logger, overrides: Resy
     deps,
     freeipa,
     async close() {
-      await Promise.allSettled([inventory.close(), freeipa.close()]);
+      await Promise.allSettled([inventory.close(), freeipa?.close()]);
     },
   };
 }
