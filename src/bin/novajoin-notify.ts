@@ -25,7 +25,8 @@ await runMain(async () => {
   const logger = serviceLogger(config, 'novajoin-notify');
   for (const warning of warnings) logger.warn(warning);
   const notify = await startNotify(config, logger);
-  closeOnSignals(() => notify.close(), logger);
-  await notify.listener.closed;
+  // Resolve only once everything is closed, FreeIPA session included, whoever started the close.
+  const stopped = new Promise<void>((resolve) => closeOnSignals(() => notify.close().finally(resolve), logger));
+  await Promise.race([stopped, notify.listener.closed.then(() => notify.close())]);
   return 0;
 }, 1);
