@@ -6,7 +6,7 @@
  * passed to the class found again in the configuration.
  */
 import test, { type ExecutionContext } from 'ava';
-import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OPTIONS, type OptionSpec } from '../src/config/defaults.js';
 import { defaultConfig, loadConfigText } from '../src/config/load.js';
@@ -17,6 +17,7 @@ import { REPO } from '../scripts/generated.js';
 import { makeTempDir, removeDir, runCommand, type RunResult } from './support/tmp.js';
 
 const PUPPET_TIMEOUT_MS = 100_000;
+const UNITS = ['novajoin-server', 'novajoin-notify'] as const;
 
 interface PuppetDirs {
   readonly dir: string;
@@ -212,16 +213,21 @@ function nonDefault(spec: OptionSpec, dir: string): { puppet: string; expected: 
   }
 }
 
-/** Parameters that keep a render inside `dir` and away from the machine's users and services. */
-function contained(dir: string): string[] {
+/**
+ * Parameters that keep a render inside `dir` and away from the machine's
+ * users and services; units are written only into `units.unitDir`, if given.
+ */
+function contained(dir: string, units?: { unitDir: string; binDir: string }): string[] {
   return [
     `config_dir => ${puppetString(dir)}`,
     `config_file => ${puppetString(join(dir, 'join.conf'))}`,
     'manage_user => false',
     "user => 'root'",
     "group => 'root'",
-    'manage_unit_files => false',
     'manage_service => false',
+    ...(units
+      ? ['manage_unit_files => true', `unit_dir => ${puppetString(units.unitDir)}`, `bin_dir => ${puppetString(units.binDir)}`]
+      : ['manage_unit_files => false']),
   ];
 }
 
@@ -233,8 +239,15 @@ test('join.conf rendered with every option changed loads with zero warnings and 
   const dirs = await puppetDirs(t);
   const out = join(dirs.dir, 'etc');
   await mkdir(out);
+  const unitDir = join(dirs.dir, 'units');
+  const binDir = join(dirs.dir, 'bin');
+  for (const d of [unitDir, binDir]) await mkdir(d);
+  for (const unit of UNITS) {
+    await writeFile(join(binDir, unit), '#!/bin/sh\nexit 0\n');
+    await chmod(join(binDir, unit), 0o755);
+  }
   const expected = new Map<OptionSpec, OptionValue>();
-  const params = [...contained(out)];
+  const params = [...contained(out, { unitDir, binDir })];
   for (const spec of PUPPET_OPTIONS) {
     const value = nonDefault(spec, out);
     expected.set(spec, value.expected);
@@ -345,6 +358,21 @@ test('join.conf rendered with every option changed loads with zero warnings and 
     },
   });
   t.is(await readFile(join(nova, 'cloud-config-novajoin.json'), 'utf8'), await readFile(join(REPO, 'config', 'cloud-config-novajoin.json'), 'utf8'));
+
+  // The units as installed, with the module's drop-in: systemd accepts them
+  // (the drop-in's ExecStart points at the stubs, the shipped /usr/bin path is
+  // reset), and the stop timeout follows the drain timeout given.
+  const drain = expected.get(PUPPET_OPTIONS.find((s) => s.section === 'notifications' && s.name === 'drain_timeout')!) as number;
+  for (const unit of UNITS) {
+    t.is(await readFile(join(unitDir, `${unit}.service`), 'utf8'), await readFile(join(REPO, 'systemd', `${unit}.service`), 'utf8'));
+    const dropIn = await readFile(join(unitDir, `${unit}.service.d`, 'novajoin-puppet.conf'), 'utf8');
+    t.true(dropIn.includes(`\nExecStart=\nExecStart=${binDir}/${unit} --config-file ${join(out, 'join.conf')}\n`), dropIn);
+    t.true(dropIn.includes(`\nTimeoutStopSec=${Math.ceil(drain) + 15}s\n`), dropIn);
+    t.true(dropIn.includes('\nUser=root\nGroup=root\n'), dropIn);
+    const verify = await runCommand('systemd-analyze', ['verify', join(unitDir, `${unit}.service`)], { allowFailure: true });
+    t.is(verify.code, 0, verify.stdout + verify.stderr);
+    t.is((verify.stdout + verify.stderr).trim(), '');
+  }
 });
 
 test('join.conf rendered with the class defaults loads with zero warnings to the default configuration', async (t) => {

@@ -213,8 +213,10 @@
 #   Directory of novajoin-server and novajoin-notify (npm -g installs into /usr/local/bin on
 #   Debian).
 # @param manage_unit_files
-#   Install the systemd units in /etc/systemd/system, with a drop-in for bin_dir, config_file, user
-#   and group.
+#   Install the systemd units in unit_dir, with a drop-in for bin_dir, config_file, user, group, and
+#   a TimeoutStopSec that outlasts notifications_drain_timeout.
+# @param unit_dir
+#   Where the units and their drop-ins go.
 # @param manage_service
 #   Manage the two service resources.
 # @param service_provider
@@ -338,6 +340,7 @@ class novajoin (
   String[1] $package_ensure = 'present',
   String[1] $bin_dir = '/usr/bin',
   Boolean $manage_unit_files = true,
+  String[1] $unit_dir = '/etc/systemd/system',
   Boolean $manage_service = true,
   Optional[String[1]] $service_provider = undef,
   Enum['running', 'stopped'] $server_ensure = 'running',

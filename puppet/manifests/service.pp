@@ -3,8 +3,10 @@
 #
 # The units are the ones shipped in systemd/ (same names as novajoin 1.1).
 # A drop-in sets what the module's parameters may change: the binary
-# directory, the configuration file, the user and the group. Puppet (6.1 and
-# later) reloads systemd itself when a unit file changes.
+# directory, the configuration file, the user and the group, and a stop
+# timeout 15 s longer than the drain of work in flight, so that systemd does
+# not SIGKILL a drain it asked for. Puppet (6.1 and later) reloads systemd
+# itself when a unit file changes.
 #
 # @api private
 class novajoin::service {
@@ -19,22 +21,25 @@ class novajoin::service {
     },
   }
 
+  $stop_timeout = ceiling($novajoin::notifications_drain_timeout) + 15
+  $dir = $novajoin::unit_dir
+
   $units.each |String $unit, Hash $state| {
     if $novajoin::manage_unit_files {
-      file { "/etc/systemd/system/${unit}.service":
+      file { "${dir}/${unit}.service":
         ensure => file,
         owner  => 'root',
         group  => 'root',
         mode   => '0644',
         source => "puppet:///modules/novajoin/${unit}.service",
       }
-      file { "/etc/systemd/system/${unit}.service.d":
+      file { "${dir}/${unit}.service.d":
         ensure => directory,
         owner  => 'root',
         group  => 'root',
         mode   => '0755',
       }
-      file { "/etc/systemd/system/${unit}.service.d/novajoin-puppet.conf":
+      file { "${dir}/${unit}.service.d/novajoin-puppet.conf":
         ensure  => file,
         owner   => 'root',
         group   => 'root',
@@ -46,11 +51,12 @@ class novajoin::service {
           Group=${novajoin::group}
           ExecStart=
           ExecStart=${novajoin::bin_dir}/${unit} --config-file ${novajoin::config_file}
+          TimeoutStopSec=${stop_timeout}s
           | DROPIN
       }
       if $novajoin::manage_service {
-        File["/etc/systemd/system/${unit}.service"] ~> Service[$unit]
-        File["/etc/systemd/system/${unit}.service.d/novajoin-puppet.conf"] ~> Service[$unit]
+        File["${dir}/${unit}.service"] ~> Service[$unit]
+        File["${dir}/${unit}.service.d/novajoin-puppet.conf"] ~> Service[$unit]
       }
     }
 
