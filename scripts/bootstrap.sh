@@ -19,6 +19,7 @@ packages=(
   puppet             # tests: `puppet parser validate` and `puppet apply --noop`
   puppet-lint        # tests: lint of the puppet module
   systemd            # tests: `systemd-analyze verify` of the unit files
+  e2fsprogs          # tests: mkfs.ext4 for the config-drive image the guest script mounts
   rabbitmq-server    # tests: the broker the listener consumes from
 )
 case " ${NOVAJOIN_BOOTSTRAP_PACKAGES:-all} " in

@@ -202,6 +202,37 @@ test('config drive with only 2016-10-06 is read too', async (t) => {
   t.deepEqual(run.calls, [EXPECTED_ARGS]);
 });
 
+test('config drive on a real block device, found by label: mounted read-only in the private directory, then unmounted', async (t) => {
+  const guest = await makeGuest(t);
+  // A small filesystem labelled like a config drive (Nova's are iso9660 or
+  // vfat; the script lets mount detect the type), on a loop device.
+  const label = `njt-${Math.random().toString(16).slice(2, 8)}`;
+  const source = join(guest.dir, 'drive-src');
+  await mkdir(join(source, 'openstack', 'latest'), { recursive: true });
+  await writeFile(join(source, 'openstack', 'latest', 'vendor_data2.json'), JSON.stringify(VENDOR_DATA));
+  const image = join(guest.dir, 'config-drive.img');
+  await writeFile(image, Buffer.alloc(4 * 1024 * 1024));
+  await runCommand('mkfs.ext4', ['-q', '-L', label, '-d', source, image]);
+  const loop = (await runCommand('losetup', ['--find', '--show', image])).stdout.trim();
+  t.teardown(async () => {
+    await runCommand('losetup', ['-d', loop], { allowFailure: true });
+  });
+  // mount is wrapped to record its arguments, then the real one runs.
+  await writeFile(join(guest.dir, 'bin', 'mount'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${join(guest.dir, 'mount.log')}"\nexec /usr/bin/mount "$@"\n`);
+  await chmod(join(guest.dir, 'bin', 'mount'), 0o755);
+
+  const run = await runGuest(guest, ['sh'], { NOVAJOIN_CONFIG_DRIVE_DIR: '', NOVAJOIN_CONFIG_DRIVE_LABEL: label });
+  t.is(run.code, 0, run.log + run.output);
+  t.deepEqual(run.calls, [EXPECTED_ARGS]);
+  t.regex(run.log, /read vendor_data2\.json from the config drive/);
+  const mounts = (await readFile(join(guest.dir, 'mount.log'), 'utf8')).trim().split('\n');
+  t.is(mounts.length, 1);
+  t.regex(mounts[0]!, new RegExp(`^-o ro,nosuid,nodev,noexec ${loop} ${guest.tmp}/novajoin-enroll\\.\\w+/config-drive$`));
+  t.false((await readFile('/proc/self/mountinfo', 'utf8')).includes(guest.tmp), 'still mounted');
+  t.deepEqual(run.leftovers, []);
+  assertNoSecret(t, run);
+});
+
 test('nothing to do: no join, an empty join, or already enrolled', async (t) => {
   for (const data of [{ static: {} }, { join: {} }, { join: { hostname: 'vm1.example.test', krb_realm: 'EXAMPLE.TEST' } }]) {
     const guest = await makeGuest(t);
