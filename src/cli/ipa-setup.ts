@@ -1,0 +1,138 @@
+/**
+ * `novajoin ipa-setup`: what novajoin-ipa-setup did, idempotently. Logs in
+ * to FreeIPA as an administrator (password login), creates the permissions,
+ * privilege, role and service principal novajoin needs, fetches the
+ * principal's keytab, and with --precreate adds a host with an OTP for a
+ * machine that has no Nova instance. Progress goes to stderr; stdout carries
+ * only the OTP, so `otp=$(novajoin ipa-setup --precreate x ...)` works.
+ */
+import { hostname as osHostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { createLogger } from '../log/logger.js';
+import { ensureKeytab } from '../setup/keytab.js';
+import { passwordFromFile, promptPassword } from '../setup/password.js';
+import { precreateHost, writeOtpFile } from '../setup/precreate.js';
+import { ensureRbac } from '../setup/rbac.js';
+import { loadConfiguration } from './common.js';
+
+const USAGE = `Usage: novajoin ipa-setup [--config FILE] [--password-file FILE] [--user admin]
+                          [--hostname FQDN | --principal nova/FQDN@REALM] [--keytab FILE]
+                          [--getkeytab-command CMD] [--skip-keytab] [--rotate-keytab]
+                          [--precreate FQDN [--otp-file FILE]]
+
+Prepares FreeIPA for novajoin, and may be run again at any time (what exists is kept):
+  - permissions "Modify host password", "Write host certificate", "Modify host userclass",
+    "Modify service managedBy attribute";
+  - privilege "Nova Host Management" with those and FreeIPA's host, service and DNS
+    system permissions; role "Nova Host Manager" with that privilege;
+  - the service nova/<fqdn> as the role's member, and its keytab (ipa-getkeytab).
+
+  --password-file      file holding the admin password (else it is asked for, without echo)
+  --user               FreeIPA administrator (default admin)
+  --hostname           FQDN of this novajoin host (default this machine's name)
+  --principal          the service principal (default [freeipa] principal, else nova/<hostname>@REALM)
+  --keytab             where the keytab goes (default [DEFAULT] keytab)
+  --getkeytab-command  program run as: CMD -s <server> -p <principal> -k <keytab> (default ipa-getkeytab)
+  --skip-keytab        do not fetch the keytab
+  --rotate-keytab      fetch new keys even when the keytab holds the principal (old copies stop working)
+  --precreate FQDN     also add host FQDN with a one-time password and print it (a node with no Nova)
+  --otp-file FILE      write that OTP to FILE (mode 0600) instead of standard output
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        'password-file': { type: 'string' },
+        user: { type: 'string', default: 'admin' },
+        hostname: { type: 'string' },
+        principal: { type: 'string' },
+        keytab: { type: 'string' },
+        'getkeytab-command': { type: 'string', default: 'ipa-getkeytab' },
+        'skip-keytab': { type: 'boolean', default: false },
+        'rotate-keytab': { type: 'boolean', default: false },
+        precreate: { type: 'string' },
+        'otp-file': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`novajoin ipa-setup: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values['otp-file'] && !values.precreate) {
+    process.stderr.write('novajoin ipa-setup: --otp-file goes with --precreate\n');
+    return 2;
+  }
+
+  let client: FreeIpaClient | undefined;
+  try {
+    const { config, warnings } = loadConfiguration(values.config);
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    const realm = config.freeipa.realm;
+    const principal = servicePrincipal(values.principal ?? (config.freeipa.principal || undefined), values.hostname, realm);
+    const keytab = values.keytab ?? config.freeipa.keytab;
+    const password = values['password-file']
+      ? await passwordFromFile(values['password-file'])
+      : await promptPassword(`Password for ${values.user}@${realm}: `);
+    const logger = createLogger({ debug: config.log.debug, format: config.log.format, service: 'novajoin-ipa-setup', stream: process.stderr });
+    client = clientFromConfig(config, logger, { auth: { kind: 'password', user: values.user, password }, maxConcurrency: 2 });
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+
+    if (values.precreate) {
+      // First, and printed at once: a later failure must not lose the OTP of a host already made.
+      const host = await precreateHost(client, values.precreate);
+      if (values['otp-file']) {
+        await writeOtpFile(values['otp-file'], host.otp);
+        say(`${host.reissued ? 'new OTP for' : 'created'} host ${host.fqdn}; OTP written to ${values['otp-file']}`);
+      } else {
+        say(`${host.reissued ? 'new OTP for' : 'created'} host ${host.fqdn}; OTP on standard output`);
+        process.stdout.write(`${host.otp}\n`);
+      }
+    }
+
+    await ensureRbac({ client, principal, onStep: (step) => say(`${step.outcome.padEnd(7)} ${step.what}`) });
+
+    if (values['skip-keytab']) {
+      say(`skipped keytab ${keytab}`);
+    } else {
+      const outcome = await ensureKeytab({
+        server: config.freeipa.server || new URL(config.freeipa.url).hostname,
+        principal,
+        keytab,
+        admin: values.user.includes('@') ? values.user : `${values.user}@${realm}`,
+        password,
+        getkeytab: values['getkeytab-command'].trim().split(/\s+/),
+        rotate: values['rotate-keytab'],
+        timeoutMs: Math.max(30_000, config.freeipa.timeoutMs),
+      });
+      say(`${outcome.padEnd(7)} keytab ${keytab} for ${principal}${outcome === 'exists' ? ' (--rotate-keytab for new keys)' : ''}`);
+    }
+    return 0;
+  } catch (error) {
+    const message = error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
+    process.stderr.write(`novajoin ipa-setup: ${message}\n`);
+    return 1;
+  } finally {
+    await client?.close();
+  }
+}
+
+/** nova/<fqdn>@REALM from the options, or this machine's name. */
+function servicePrincipal(given: string | undefined, hostname: string | undefined, realm: string): string {
+  if (given) return given.includes('@') ? given : `${given}@${realm}`;
+  const fqdn = (hostname ?? osHostname()).toLowerCase().replace(/\.$/, '');
+  if (!fqdn.includes('.')) throw new Error(`this machine's name "${fqdn}" is not fully qualified; pass --hostname <fqdn>`);
+  return `nova/${fqdn}@${realm}`;
+}
