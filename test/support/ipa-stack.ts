@@ -1,0 +1,269 @@
+/**
+ * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real slapd
+ * with FreeIPA's tree (or the memory store), and the emulator over HTTPS with
+ * a test CA, named ipa.example.test but listening on 127.0.0.1:<free port>.
+ *
+ * Kerberos: the emulator accepts SPNEGO for HTTP/ipa.example.test with a
+ * keytab from the KDC, and checks passwords against the KDC. The client side
+ * gets nova/novajoin.example.test's keytab (`clientKeytab`) and the
+ * environment to use it (`env`). MIT Kerberos reads KRB5_CONFIG/KRB5_KTNAME
+ * from the process environment, so only one stack may run per process (ava
+ * runs each test file in its own process: start one in `test.before`).
+ *
+ * Clients connect to 127.0.0.1 but must say ipa.example.test for TLS,
+ * Host and Referer: `lookup` resolves that name for them.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { readFile } from 'node:fs/promises';
+import { request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequestRaw } from 'node:https';
+import { join } from 'node:path';
+import kerberos from 'kerberos';
+import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout.js';
+import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
+import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
+import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
+import { ensureEntries, LdapStore } from './ipa-ldap-store.js';
+import { startKdc, type Kdc } from './kdc.js';
+import { startSlapd, type Slapd } from './slapd.js';
+import { makeTestCa } from './tls.js';
+import { makeTempDir, removeDir } from './tmp.js';
+
+export interface IpaStackOptions {
+  /** Delay added to every HTTP request of the emulator. */
+  latencyMs?: number;
+  /** KDC ticket lifetime (MIT duration, e.g. '1m'); default '10h'. */
+  maxTicketLife?: string;
+  /** Cookie session lifetime of the emulator; default 24 h. */
+  sessionLifetimeMs?: number;
+  /** Where entries live: the real slapd (default) or memory. */
+  store?: 'ldap' | 'memory';
+}
+
+export type LookupFn = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
+export interface IpaStack {
+  readonly serverName: string;
+  readonly port: number;
+  /** https://ipa.example.test:<port>/ipa */
+  readonly url: string;
+  /** PEM of the CA that signed the emulator's certificate. */
+  readonly caFile: string;
+  /** PEM of an unrelated CA (verification must fail with it). */
+  readonly otherCaFile: string;
+  readonly realm: string;
+  readonly domain: string;
+  readonly suffix: string;
+  /** Keytab of `clientPrincipal`, for the service's Kerberos login. */
+  readonly clientKeytab: string;
+  /** nova/novajoin.example.test@EXAMPLE.TEST */
+  readonly clientPrincipal: string;
+  /** Password of admin@EXAMPLE.TEST (login_password). */
+  readonly adminPassword: string;
+  /** A principal that may log in but not write (ACIError), and its password. */
+  readonly readOnlyPrincipal: string;
+  readonly readOnlyPassword: string;
+  readonly kdc: Kdc;
+  /** null with the memory store. */
+  readonly slapd: Slapd | null;
+  readonly emulator: IpaEmulator;
+  /** Realm, domain, suffix, versions as the emulator has them. */
+  readonly ipaEnv: IpaEnv;
+  /** dns.lookup-compatible: ipa.example.test -> 127.0.0.1, anything else as usual. */
+  readonly lookup: LookupFn;
+  /** For the Kerberos client in this process: KRB5_CONFIG, KRB5_CLIENT_KTNAME, KRB5CCNAME (a private ccache). */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+let active = false;
+
+export function makeLookup(serverName: string, address = '127.0.0.1'): LookupFn {
+  return (hostname, options, callback) => {
+    if (hostname.toLowerCase() === serverName) {
+      if (options.all) callback(null, [{ address, family: 4 }]);
+      else callback(null, address, 4);
+      return;
+    }
+    dnsLookup(hostname, options, callback as never);
+  };
+}
+
+/** SPNEGO and password checks against the KDC, as mod_auth_gssapi and login_password's kinit do. */
+export function kerberosAuthenticators(serverName: string, realm: string): Authenticators {
+  return {
+    async negotiate(token): Promise<NegotiateResult | null> {
+      const server = await kerberos.initializeServer(`HTTP@${serverName}`);
+      try {
+        const response = await server.step(token);
+        if (!server.contextComplete || !server.username) return null;
+        return { principal: server.username, ...(response ? { response } : {}) };
+      } catch {
+        return null;
+      }
+    },
+    async password(user, password) {
+      const at = user.lastIndexOf('@');
+      if (at >= 0 && user.slice(at + 1) !== realm) return null;
+      const principal = at >= 0 ? user : `${user}@${realm}`;
+      try {
+        await kerberos.checkPassword(principal, password, `HTTP/${serverName}`, realm);
+        return principal;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStack> {
+  if (active) throw new Error('one IPA stack per process: MIT Kerberos reads KRB5_CONFIG/KRB5_KTNAME from the environment');
+  active = true;
+  const realm = 'EXAMPLE.TEST';
+  const domain = 'example.test';
+  const serverName = `ipa.${domain}`;
+  const clientPrincipal = `nova/novajoin.${domain}@${realm}`;
+  const adminPassword = `Admin-${Math.random().toString(36).slice(2)}-pw`;
+  const readOnlyPrincipal = `auditor@${realm}`;
+  const readOnlyPassword = `Auditor-${Math.random().toString(36).slice(2)}-pw`;
+  const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5_KTNAME: process.env.KRB5_KTNAME, KRB5RCACHEDIR: process.env.KRB5RCACHEDIR };
+  const dir = await makeTempDir('novajoin-ipa-stack');
+  let kdc: Kdc | undefined;
+  let slapd: Slapd | null = null;
+  let emulator: IpaEmulator | undefined;
+  const restoreEnv = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  try {
+    kdc = await startKdc({ realm, ...(opts.maxTicketLife ? { maxTicketLife: opts.maxTicketLife } : {}) });
+    await kdc.addPrincipal(`HTTP/${serverName}`);
+    await kdc.addPrincipal(clientPrincipal);
+    await kdc.addPrincipal('admin', { password: adminPassword });
+    await kdc.addPrincipal('auditor', { password: readOnlyPassword });
+    const httpKeytab = await kdc.keytab([`HTTP/${serverName}`], join(dir, 'http.keytab'));
+    const clientKeytab = await kdc.keytab([clientPrincipal], join(dir, 'nova.keytab'));
+    // The acceptor (in this process) finds its keytab and the KDC through the environment.
+    process.env.KRB5_CONFIG = kdc.krb5Conf;
+    process.env.KRB5_KTNAME = `FILE:${httpKeytab}`;
+    process.env.KRB5RCACHEDIR = dir;
+
+    const tls = await makeTestCa(dir, [serverName]);
+    const env = makeEnv({ realm, domain, serverName });
+    let store;
+    if ((opts.store ?? 'ldap') === 'ldap') {
+      slapd = await startSlapd({ domain, realm });
+      const ldap = new LdapStore({ url: slapd.url, bindDn: slapd.rootDn, bindPassword: slapd.rootPassword });
+      await ensureEntries(ldap, seedEntries(env));
+      store = ldap;
+    } else {
+      store = new MemoryStore(seedEntries(env));
+    }
+    emulator = await startIpaEmulator({
+      env,
+      store,
+      authenticators: kerberosAuthenticators(serverName, realm),
+      tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
+      writers: [clientPrincipal, `admin@${realm}`],
+      ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+      ...(opts.sessionLifetimeMs !== undefined ? { sessionLifetimeMs: opts.sessionLifetimeMs } : {}),
+    });
+    const emu = emulator;
+    const k = kdc;
+    const s = slapd;
+    return {
+      serverName,
+      port: emu.port,
+      url: `https://${serverName}:${emu.port}/ipa`,
+      caFile: tls.caFile,
+      otherCaFile: tls.otherCaFile,
+      realm,
+      domain,
+      suffix: env.suffix,
+      clientKeytab,
+      clientPrincipal,
+      adminPassword,
+      readOnlyPrincipal,
+      readOnlyPassword,
+      kdc: k,
+      slapd: s,
+      emulator: emu,
+      ipaEnv: env,
+      lookup: makeLookup(serverName),
+      env: { KRB5_CONFIG: k.krb5Conf, KRB5_CLIENT_KTNAME: `FILE:${clientKeytab}`, KRB5CCNAME: `FILE:${join(dir, 'client.ccache')}` },
+      async stop() {
+        try {
+          await emu.close();
+          await s?.stop();
+          await k.stop();
+        } finally {
+          restoreEnv();
+          await removeDir(dir);
+          active = false;
+        }
+      },
+    };
+  } catch (err) {
+    await emulator?.close().catch(() => {});
+    await slapd?.stop().catch(() => {});
+    await kdc?.stop().catch(() => {});
+    restoreEnv();
+    await removeDir(dir);
+    active = false;
+    throw err;
+  }
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface RawRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** PEM trust anchors for https. */
+  ca?: string | Buffer;
+  lookup?: LookupFn;
+  /** Default 10 s: a hung server fails the request, never the test run. */
+  timeoutMs?: number;
+}
+
+/**
+ * One bare HTTP(S) request with no client logic at all, for tests that check
+ * the emulator's wire behaviour (status codes, headers, cookies) directly.
+ */
+export function rawRequest(url: string, opts: RawRequestOptions = {}): Promise<RawResponse> {
+  const u = new URL(url);
+  const send = u.protocol === 'https:' ? httpsRequestRaw : httpRequestRaw;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      u,
+      {
+        method: opts.method ?? 'GET',
+        headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+        agent: false,
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(opts.lookup ? { lookup: opts.lookup as never } : {}),
+        ...(opts.ca ? { ca: opts.ca } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
