@@ -1,0 +1,221 @@
+/**
+ * `novajoin check`: one probe per dependency, each with its own deadline,
+ * each turned into one line that says what was checked, why it failed and
+ * what to do about it. A probe never throws; it returns its line.
+ */
+import { connect } from 'amqplib';
+import type { Config } from '../config/types.js';
+import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { roleShow } from '../freeipa/commands.js';
+import { privilegeShow } from './commands.js';
+import { FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
+import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
+import type { Logger } from '../log/logger.js';
+import { parseTransportUrl } from '../notify/transport-url.js';
+import { openStackFromConfig, type OpenStack, type OpenStackOptions } from '../openstack/index.js';
+import { versioned } from '../openstack/http.js';
+import { inventoryFromConfig } from '../resync/from-config.js';
+import { PERMISSIONS, PRIVILEGE, ROLE, SYSTEM_PERMISSIONS } from '../setup/rbac.js';
+
+export interface CheckLine {
+  readonly ok: boolean;
+  readonly what: string;
+  readonly why?: string;
+  readonly fix?: string;
+}
+
+export function formatLine(line: CheckLine): string {
+  return line.ok ? `OK ${line.what}` : `FAIL ${line.what}: ${line.why ?? 'failed'} — ${line.fix ?? 'see the log'}`;
+}
+
+export class CheckTimeout extends Error {}
+
+/** Runs `probe` within `ms`; a late answer is a failure with the deadline as the reason. */
+export async function withDeadline<T>(ms: number, probe: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CheckTimeout(`no answer within ${(ms / 1000).toFixed(1)} s`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([probe(controller.signal), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const fail = (what: string, error: unknown, fix: string): CheckLine => ({ ok: false, what, why: oneLine(error), fix });
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+export interface CheckContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly timeoutMs: number;
+  readonly openstack?: OpenStackOptions;
+}
+
+/** FreeIPA login, then the role: two lines, one client. */
+export async function checkFreeIpa(ctx: CheckContext): Promise<CheckLine[]> {
+  const { config } = ctx;
+  const who = config.freeipa.auth === 'kerberos' ? `with keytab ${config.freeipa.keytab}` : `as ${config.freeipa.user}`;
+  const login = `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
+  let client: FreeIpaClient;
+  try {
+    client = clientFromConfig(config, ctx.logger.child({ component: 'freeipa' }), { retries: 0 });
+  } catch (error) {
+    return [fail(login, error, freeIpaFix(error, config)), { ok: false, what: `FreeIPA role "${ROLE}"`, why: 'not checked: no FreeIPA login', fix: 'fix the line above first' }];
+  }
+  try {
+    let summary: string;
+    try {
+      summary = await withDeadline(ctx.timeoutMs, () => client.ping({ deadline: Date.now() + ctx.timeoutMs }));
+    } catch (error) {
+      return [fail(login, error, freeIpaFix(error, config)), { ok: false, what: `FreeIPA role "${ROLE}"`, why: 'not checked: no FreeIPA login', fix: 'fix the line above first' }];
+    }
+    return [{ ok: true, what: `${login} (${summary})` }, await checkRole(ctx, client)];
+  } finally {
+    await client.close();
+  }
+}
+
+function freeIpaFix(error: unknown, config: Config): string {
+  if (error instanceof FreeIpaTlsError) return `make [freeipa] ca_file (${config.freeipa.caFile}) FreeIPA's CA, e.g. a copy of /etc/ipa/ca.crt`;
+  if (error instanceof FreeIpaAuthError) {
+    return config.freeipa.auth === 'kerberos'
+      ? `check [DEFAULT] keytab (${config.freeipa.keytab}) and [freeipa] principal; \`novajoin ipa-setup --rotate-keytab\` fetches a new keytab`
+      : 'check [freeipa] user and password_file';
+  }
+  if (error instanceof CheckTimeout || error instanceof FreeIpaUnavailableError) return `check [freeipa] server and url, and that FreeIPA is up and reachable from here`;
+  return 'check the [freeipa] section';
+}
+
+async function checkRole(ctx: CheckContext, client: FreeIpaClient): Promise<CheckLine> {
+  const what = `FreeIPA role "${ROLE}" has privilege "${PRIVILEGE}" with its permissions`;
+  const fix = 'run `novajoin ipa-setup` (as a FreeIPA administrator)';
+  try {
+    return await withDeadline(ctx.timeoutMs, async () => {
+      const deadline = Date.now() + ctx.timeoutMs;
+      const role = (await client.call(roleShow(ROLE), { deadline })).result;
+      const privileges = lower(role['memberof_privilege']);
+      if (!privileges.includes(PRIVILEGE.toLowerCase())) return { ok: false, what, why: `the role lacks the privilege (has: ${privileges.join(', ') || 'none'})`, fix };
+      const principal = ctx.config.freeipa.principal;
+      if (principal && !lower(role['member_service']).includes(principal.toLowerCase())) {
+        return { ok: false, what, why: `${principal} is not a member of the role`, fix };
+      }
+      const privilege = (await client.call(privilegeShow(PRIVILEGE), { deadline })).result;
+      const held = new Set(lower(privilege['memberof_permission']));
+      const missing = [...PERMISSIONS.map((p) => p.name), ...SYSTEM_PERMISSIONS].filter((p) => !held.has(p.toLowerCase()));
+      if (missing.length) return { ok: false, what, why: `the privilege lacks ${missing.join(', ')}`, fix };
+      return { ok: true, what };
+    });
+  } catch (error) {
+    if (error instanceof NotFoundError) return { ok: false, what, why: `FreeIPA has no role "${ROLE}" (or it may not be read)`, fix };
+    return fail(what, error, error instanceof FreeIpaError ? fix : 'check that FreeIPA is up');
+  }
+}
+
+function lower(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
+}
+
+/** Keystone, Nova and Glance: three lines over one service session. */
+export async function checkOpenStack(ctx: CheckContext): Promise<CheckLine[]> {
+  const { config } = ctx;
+  const creds = config.serviceCredentials;
+  const keystone = `Keystone ${creds.authUrl || '(no [service_credentials] auth_url)'} as ${creds.username}`;
+  let openstack: OpenStack;
+  try {
+    openstack = openStackFromConfig(config, ctx.logger, ctx.openstack);
+  } catch (error) {
+    return [fail(keystone, error, 'check [service_credentials]')];
+  }
+  const keystoneLine = withDeadline(ctx.timeoutMs, (signal) => openstack.serviceSession.token(signal)).then(
+    (): CheckLine => ({ ok: true, what: keystone }),
+    (error) => fail(keystone, error, 'check [service_credentials] auth_url, username, password and project_name, and that Keystone is up'),
+  );
+  const novaWhat = 'Nova lists the servers of all projects';
+  const novaLine = withDeadline(ctx.timeoutMs, async (signal) => {
+    for await (const page of openstack.servers.pages({ pageSize: 1, signal })) {
+      void page;
+      break;
+    }
+  }).then(
+    (): CheckLine => ({ ok: true, what: novaWhat }),
+    (error) => fail(novaWhat, error, 'give the [service_credentials] user the admin role (all_tenants listing), and check the compute endpoint in the catalog'),
+  );
+  const glanceWhat = 'Glance answers image reads';
+  const glanceLine = withDeadline(ctx.timeoutMs, async (signal) => {
+    const base = versioned(await openstack.serviceSession.endpoint('image', signal), 'v2');
+    const result = await openstack.serviceSession.request('glance', `${base}/images?limit=1`, { signal });
+    if (result.status !== 200) throw new Error(`Glance answered GET /v2/images with HTTP ${result.status}`);
+  }).then(
+    (): CheckLine => ({ ok: true, what: glanceWhat }),
+    (error) => fail(glanceWhat, error, 'check the image endpoint in the catalog ([service_credentials] region_name, interface)'),
+  );
+  return Promise.all([keystoneLine, novaLine, glanceLine]);
+}
+
+export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
+  let endpoints;
+  try {
+    endpoints = parseTransportUrl(ctx.config.notifications.transportUrl);
+  } catch (error) {
+    return fail('RabbitMQ', error, 'fix [DEFAULT] transport_url');
+  }
+  const what = `RabbitMQ ${endpoints.map((e) => e.display).join(', ')}`;
+  const errors: string[] = [];
+  for (const endpoint of endpoints) {
+    try {
+      await withDeadline(ctx.timeoutMs, async () => {
+        const model = await connect({ ...endpoint.options, heartbeat: 0 }, { timeout: ctx.timeoutMs, clientProperties: { connection_name: 'novajoin check' } });
+        model.on('error', () => undefined);
+        await model.close();
+      });
+      return { ok: true, what };
+    } catch (error) {
+      errors.push(`${endpoint.display}: ${oneLine(error)}`);
+    }
+  }
+  return { ok: false, what, why: errors.join('; '), fix: 'check [DEFAULT] transport_url (host, port, user, password, vhost) and that RabbitMQ is up' };
+}
+
+export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
+  const { ldap } = ctx.config;
+  const what = `LDAP ${ldap.url || '(no [ldap] url)'} ${ldap.bindDn ? `as ${ldap.bindDn}` : 'anonymously'} reads ${'cn=computers,cn=accounts,' + ldap.baseDn}`;
+  let inventory;
+  try {
+    inventory = inventoryFromConfig(ctx.config);
+  } catch (error) {
+    return fail(what, error, 'check the [ldap] section');
+  }
+  try {
+    await withDeadline(ctx.timeoutMs, async () => {
+      for await (const host of inventory.hosts()) {
+        void host;
+        break;
+      }
+    });
+    return { ok: true, what };
+  } catch (error) {
+    const fix =
+      error instanceof LdapAuthError
+        ? 'check [ldap] bind_dn and bind_password_file'
+        : error instanceof LdapTlsError
+          ? `make [freeipa] ca_file (${ctx.config.freeipa.caFile}) FreeIPA's CA`
+          : error instanceof LdapUnavailableError || error instanceof CheckTimeout
+            ? 'check [ldap] url and that the directory is reachable from here'
+            : 'check the [ldap] section';
+    return fail(what, error, fix);
+  } finally {
+    await inventory.close();
+  }
+}
