@@ -12,6 +12,7 @@ import type { CommandContext, CommandDef } from './command.js';
 import { batchCommand } from './commands/batch.js';
 import { dnsCommands } from './commands/dns.js';
 import { hostCommands } from './commands/host.js';
+import { hostManagedByCommands } from './commands/host-managedby.js';
 import { joinCommands } from './commands/join.js';
 import { miscCommands } from './commands/ping.js';
 import { rbacCommands } from './commands/rbac.js';
@@ -86,7 +87,7 @@ export class Engine {
     this.store = opts.store;
     this.writers = opts.writers ? new Set(opts.writers.map((w) => w.toLowerCase())) : null;
     this.randomPassword = opts.randomPassword ?? generatePassword;
-    for (const def of [...hostCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...miscCommands, ...joinCommands, batchCommand(this)]) {
+    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...miscCommands, ...joinCommands, batchCommand(this)]) {
       this.commands.set(def.name, def);
     }
   }
