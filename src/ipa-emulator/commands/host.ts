@@ -87,10 +87,14 @@ export function hostnameError(name: string): string | null {
   return null;
 }
 
-/** The fqdn argument, normalized and validated as the Str('fqdn', hostname_validator) param does. */
-export function hostKey(raw: unknown): string {
+/**
+ * The fqdn argument, normalized; validated (hostname_validator) only where it
+ * creates an entry: the other commands clone the key with query=True, and
+ * ipalib skips every rule of a query param.
+ */
+export function hostKey(raw: unknown, validate = false): string {
   const key = normalizeHostname(String(raw));
-  const error = hostnameError(key);
+  const error = validate ? hostnameError(key) : null;
   if (error) throw validationError('hostname', `invalid domain-name: ${error}`);
   return key;
 }
@@ -204,7 +208,7 @@ async function addHostRecords(ctx: CommandContext, fqdn: string, ip: string, add
 }
 
 async function hostAdd(ctx: CommandContext, params: Params) {
-  const fqdn = hostKey(params.fqdn);
+  const fqdn = hostKey(params.fqdn, true);
   if (fqdn.length > ctx.env.maxHostnameLength) throw validationError('hostname', `can be at most ${ctx.env.maxHostnameLength} characters`);
   const ip = get.str(params, 'ip_address');
   if (ip !== undefined && !isIpAddress(ip)) throw validationError('ip_address', 'invalid IP address format');

@@ -55,15 +55,18 @@ export function serviceHostname(principal: string): string | null {
 }
 
 /**
- * The krbcanonicalname argument of the service commands: converted,
- * normalized with the realm, and validated (service principal, our realm).
+ * The krbcanonicalname argument of the service commands: converted and
+ * normalized with the realm; validated (service principal, our realm) only
+ * when it creates an entry, since ipalib runs no rule on a query param
+ * (the key of show/del/mod/find).
  */
-export function servicePrincipal(raw: string, env: IpaEnv, cliName = 'canonical_principal'): { principal: string; parsed: ParsedPrincipal } {
+export function servicePrincipal(raw: string, env: IpaEnv, cliName = 'canonical_principal', query = false): { principal: string; parsed: ParsedPrincipal } {
   const parsed = parsePrincipal(raw);
   if (!parsed) {
     const error = `Malformed principal: '${raw}'`;
     throw new ConversionError(`invalid '${cliName}': ${error}`, { name: cliName, error });
   }
+  if (query) return { principal: formatPrincipal(parsed, env.realm), parsed };
   if (parsed.components.length < 2) throw validationError(cliName, 'Service principal is required');
   if (parsed.realm !== null && parsed.realm !== env.realm) {
     throw new RealmMismatchError('The realm for the principal does not match the realm for this IPA server');

@@ -106,7 +106,7 @@ async function refuseMasterService(ctx: CommandContext, principal: string, compo
 
 async function serviceDel(ctx: CommandContext, params: Params) {
   const raws = get.strs(params, 'krbcanonicalname') ?? [];
-  const keys = raws.map((r) => servicePrincipal(r, ctx.env));
+  const keys = raws.map((r) => servicePrincipal(r, ctx.env, undefined, true));
   const deleted: string[] = [];
   const failed: string[] = [];
   for (const { principal, parsed } of keys) {
@@ -129,7 +129,7 @@ async function serviceDel(ctx: CommandContext, params: Params) {
 }
 
 async function serviceShow(ctx: CommandContext, params: Params) {
-  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env);
+  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const entry = await requireService(ctx, principal);
   const result = await entryOutput(ctx, SERVICE, entry, outputOpts(params));
   Object.assign(result, passwordFlags('service', entry));
@@ -149,13 +149,13 @@ async function serviceFind(ctx: CommandContext, params: Params) {
   const canonical = get.str(params, 'krbcanonicalname');
   if (canonical !== undefined) {
     searched.push('krbcanonicalname');
-    filters.push(f.eq('krbcanonicalname', servicePrincipal(canonical, ctx.env).principal));
+    filters.push(f.eq('krbcanonicalname', servicePrincipal(canonical, ctx.env, undefined, true).principal));
   }
   for (const name of ['krbprincipalname', 'ipakrbauthzdata', 'krbprincipalauthind']) {
     const vs = get.strs(params, name);
     if (!vs) continue;
     searched.push(name);
-    for (const v of vs) filters.push(f.eq(name, name === 'krbprincipalname' ? servicePrincipal(v, ctx.env, 'principal').principal : v));
+    for (const v of vs) filters.push(f.eq(name, name === 'krbprincipalname' ? servicePrincipal(v, ctx.env, 'principal', true).principal : v));
   }
   const hostDn = async (n: string) => (await findHost(ctx, normalizeHostname(n)))?.dn ?? dnOf.host(ctx.env, n);
   for (const n of get.strs(params, 'man_by_host') ?? []) filters.push(f.eq('managedby', await hostDn(n)));
@@ -191,21 +191,21 @@ function memberResult(ctx: CommandContext, params: Params, principal: string, co
 }
 
 async function serviceAddHost(ctx: CommandContext, params: Params) {
-  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env);
+  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const dn = dnOf.service(ctx.env, principal);
   const { completed, failed } = await addMembers(ctx, dn, 'managedby', [{ type: 'host', names: get.strs(params, 'host') ?? [] }]);
   return memberResult(ctx, params, principal, completed, failed)();
 }
 
 async function serviceRemoveHost(ctx: CommandContext, params: Params) {
-  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env);
+  const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const dn = dnOf.service(ctx.env, principal);
   const { completed, failed } = await removeMembers(ctx, dn, 'managedby', [{ type: 'host', names: get.strs(params, 'host') ?? [] }]);
   return memberResult(ctx, params, principal, completed, failed)();
 }
 
 async function serviceDisable(ctx: CommandContext, params: Params) {
-  const { principal, parsed } = servicePrincipal(String(params.krbcanonicalname), ctx.env);
+  const { principal, parsed } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const entry = await requireService(ctx, principal);
   await refuseMasterService(ctx, principal, parsed.components);
   if (!has(entry, 'krbprincipalkey')) throw new AlreadyInactiveError('This entry is already disabled');
