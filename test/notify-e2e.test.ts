@@ -1,0 +1,227 @@
+/**
+ * novajoin-notify end to end: Nova's real notifications published to
+ * RabbitMQ, consumed by the listener, applied to the test FreeIPA server (on
+ * slapd and the KDC), and FreeIPA's state checked after each.
+ */
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { Config } from '../src/config/types.js';
+import type { RunningNotify } from '../src/notify/start.js';
+import type { RunningServer } from '../src/server/start.js';
+import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
+import { legacyDelete, loadFixtures, openBroker, osloBody, publishOptions, type Fixture } from './support/notify.js';
+
+const INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c';
+const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
+const FQDN = 'some-server.example.test';
+
+let env: NovajoinEnv;
+let config: Config;
+let server: RunningServer;
+let notify: RunningNotify;
+let broker: { model: ChannelModel; channel: Channel };
+const id = randomUUID();
+const exchange = { nova: `e2e-nova-${id}`, neutron: `e2e-neutron-${id}` };
+const fixtures = loadFixtures();
+
+test.before(async () => {
+  env = await startNovajoinEnv();
+  config = await env.config(
+    [
+      '[notifications]',
+      `queue = e2e-novajoin-${id}`,
+      `dead_letter_queue = e2e-novajoin-${id}.dead`,
+      `exchanges = ${exchange.nova}, ${exchange.neutron}`,
+      'topics = novajoin_notifications, versioned_notifications',
+      'retry_initial = 0.2',
+      'retry_max = 1',
+      'drain_timeout = 5',
+      'health_file = ',
+      `[${PROJECT}]`,
+      'allowed_services = *',
+    ].join('\n'),
+  );
+  server = await env.startServer(config);
+  notify = await env.startNotify(config);
+  broker = await openBroker();
+});
+
+test.after.always(async () => {
+  if (broker) {
+    for (const q of [`e2e-novajoin-${id}`, `e2e-novajoin-${id}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    for (const ex of Object.values(exchange)) await broker.channel.deleteExchange(ex).catch(() => undefined);
+    await broker.model.close().catch(() => undefined);
+  }
+  await env?.stop();
+});
+
+async function join(instanceId: string, hostname: string, metadata: Record<string, string>) {
+  const res = await fetch(`${server.url}/v1/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Auth-Token': env.novaToken() },
+    body: JSON.stringify({ 'project-id': PROJECT, 'instance-id': instanceId, 'image-id': '', hostname, metadata }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+function publish(fixture: Fixture, body: Buffer = fixture.body): void {
+  const target = fixture.exchange === 'neutron' ? exchange.neutron : exchange.nova;
+  broker.channel.publish(target, fixture.routingKey, body, publishOptions(fixture.properties));
+}
+
+/** The fixture with its oslo message changed by `edit` (and a fresh _unique_id). */
+function variant(fixture: Fixture, edit: (message: Record<string, any>) => void): Buffer {
+  const message = structuredClone(fixture.message) as Record<string, any>;
+  message['_unique_id'] = randomUUID().replace(/-/g, '');
+  edit(message);
+  return osloBody(message);
+}
+
+function payloadData(message: Record<string, any>): Record<string, any> {
+  return message['payload']['nova_object.data'] ?? message['payload'];
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const host = (fqdn: string) => env.ipa.emulator.getHost(fqdn);
+const service = (principal: string) => env.ipa.emulator.getService(principal);
+/** Messages the listener finished with, whatever the outcome (retries are not an end). */
+const settledCount = () =>
+  notify.listener.consumer.metrics.snapshot().messages.filter((m) => m.outcome !== 'retried' && m.outcome !== 'requeued').reduce((n, m) => n + m.count, 0);
+const metrics = () => notify.listener.consumer.metrics;
+
+async function removeHost(fqdn: string) {
+  await env.ipa.emulator.rpc('host_del', [fqdn], { updatedns: true, version: '2.230' }, env.ipa.clientPrincipal);
+}
+
+/** The fixture instance, enrolled with a compact service, a shared managed service and a floating A record. */
+async function enrollFixtureInstance() {
+  await removeHost(FQDN);
+  await removeHost('some-server.ctlplane.example.test');
+  const res = await join(INSTANCE, 'some-server', {
+    ipa_enroll: 'True',
+    compact_service_HTTP: '["ctlplane"]',
+    managed_service_vip: 'haproxy/vip-e2e.example.test',
+  });
+  if (res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+const byName = (name: string) => {
+  const fixture = fixtures.find((f) => f.file.startsWith(name));
+  if (!fixture) throw new Error(`no fixture ${name}`);
+  return fixture;
+};
+
+for (const format of ['unversioned', 'versioned'] as const) {
+  test.serial(`${format} delete.end removes the host, its DNS, its subhosts and services only it managed`, async (t) => {
+    await enrollFixtureInstance();
+    const other = await join(randomUUID(), `peer-${format}`, { ipa_enroll: 'True', managed_service_vip: 'haproxy/vip-e2e.example.test' });
+    t.is(other.status, 200);
+    const dns = await env.ipa.emulator.rpc('dnsrecord_add', ['example.test', 'some-server'], { arecord: ['192.0.2.10'], version: '2.230' }, env.ipa.clientPrincipal);
+    t.is(dns.error, null);
+    t.truthy(await host('some-server.ctlplane.example.test'));
+
+    publish(byName(`delete--${format}`));
+    await until('the host to go', () => host(FQDN), (h) => h === null);
+    t.is(await host('some-server.ctlplane.example.test'), null, 'compact subhost removed');
+    t.is(await service('HTTP/some-server.ctlplane.example.test@EXAMPLE.TEST'), null);
+    const vip = await service('haproxy/vip-e2e.example.test@EXAMPLE.TEST');
+    t.truthy(vip, 'a managed service another host still manages stays');
+    t.false((vip!.attrs['managedby'] ?? []).some((dn) => dn.startsWith(`fqdn=${FQDN},`)));
+    const record = await env.ipa.emulator.rpc('dnsrecord_show', ['example.test', 'some-server'], { version: '2.230' }, env.ipa.clientPrincipal);
+    t.is(record.error?.code, 4001, 'A record removed');
+  });
+
+  test.serial(`${format} update removes services no longer asked for, and a changed update adds them`, async (t) => {
+    await enrollFixtureInstance();
+    const update = byName(`update--${format}`);
+    publish(update);
+    await until('the compact subhost to go', () => host('some-server.ctlplane.example.test'), (h) => h === null);
+    t.truthy(await host(FQDN), 'the host itself stays');
+
+    publish(update, variant(update, (m) => {
+      payloadData(m)['metadata'] = { ipa_enroll: 'True', compact_service_HTTP: '["storage"]' };
+    }));
+    const added = await until('the new service', () => service('HTTP/some-server.storage.example.test@EXAMPLE.TEST'), (s) => s !== null);
+    t.true((added!.attrs['managedby'] ?? []).some((dn) => dn.startsWith(`fqdn=${FQDN},`)));
+  });
+
+  test.serial(`${format} rebuild.end disables the enrolled host, and the next join hands out a new OTP`, async (t) => {
+    const first = await enrollFixtureInstance();
+    await env.ipa.emulator.simulateEnrollment(FQDN, first['ipaotp']!);
+    t.false('ipaotp' in (await join(INSTANCE, 'some-server', { ipa_enroll: 'True' })).body);
+    publish(byName(`rebuild--${format}`));
+    await until('the host to lose its keys', () => host(FQDN), (h) => h !== null && !(h.attrs['krbprincipalkey']?.length));
+    const again = await join(INSTANCE, 'some-server', { ipa_enroll: 'True' });
+    t.regex(again.body['ipaotp'] ?? '', /^[0-9a-f]{40}$/);
+    t.not(again.body['ipaotp'], first['ipaotp']);
+  });
+
+  test.serial(`${format} create.end changes nothing (fixed-IP DNS is off by default)`, async (t) => {
+    await enrollFixtureInstance();
+    const before = await host(FQDN);
+    const settled = settledCount();
+    publish(byName(`create--${format}`));
+    await until('the message to be handled', async () => settledCount(), (n) => n > settled);
+    t.deepEqual(await host(FQDN), before);
+  });
+}
+
+test.serial('a delete for an instance whose name is bound to another instance changes nothing (B2)', async (t) => {
+  await removeHost(FQDN);
+  const owner = randomUUID();
+  t.is((await join(owner, 'some-server', { ipa_enroll: 'True' })).status, 200);
+  const before = await host(FQDN);
+  const settled = settledCount();
+  publish(byName('delete--versioned'), variant(byName('delete--versioned'), () => undefined));
+  await until('the delete to be handled', async () => settledCount(), (n) => n > settled);
+  t.deepEqual(await host(FQDN), before);
+});
+
+test.serial('a poison message goes to the dead-letter queue and the next good message is still applied', async (t) => {
+  const victim = randomUUID();
+  t.is((await join(victim, 'poison-next', { ipa_enroll: 'True' })).status, 200);
+  broker.channel.publish(exchange.nova, 'novajoin_notifications.info', Buffer.from('{"oslo.version": "2.0", "oslo.message": "{not json'), { contentType: 'application/json' });
+  broker.channel.publish(exchange.nova, 'novajoin_notifications.info', osloBody({ ...legacyDelete(victim), payload: { ...(legacyDelete(victim)['payload'] as object), tenant_id: PROJECT } }), { contentType: 'application/json' });
+  await until('the good delete', () => host('poison-next.example.test'), (h) => h === null);
+  const dead = await until('the dead letter', () => broker.channel.get(`e2e-novajoin-${id}.dead`, { noAck: true }), (m) => m !== false);
+  t.truthy(dead && dead.properties.headers?.['x-novajoin-reason']);
+});
+
+test.serial('FreeIPA down while 100 deletes arrive: none lost, all applied once it is back', async (t) => {
+  const instances = Array.from({ length: 100 }, () => randomUUID());
+  for (const [i, instance] of instances.entries()) {
+    const res = await join(instance, `storm-${i}`, { ipa_enroll: 'True' });
+    if (res.status !== 200) throw new Error(`join ${i}: ${JSON.stringify(res.body)}`);
+  }
+  await env.ipa.emulator.setMode('refuse');
+  try {
+    for (const instance of instances) {
+      const message = legacyDelete(instance);
+      (message['payload'] as Record<string, unknown>)['tenant_id'] = PROJECT;
+      broker.channel.publish(exchange.nova, 'novajoin_notifications.info', osloBody(message), { contentType: 'application/json', deliveryMode: 2 });
+    }
+    await until('retries to start', async () => metrics().retries, (n) => n >= 10);
+  } finally {
+    await env.ipa.emulator.setMode('up');
+  }
+  const started = Date.now();
+  await until(
+    'every host to be deleted',
+    async () => (await Promise.all(instances.map((_, i) => host(`storm-${i}.example.test`)))).filter((h) => h !== null).length,
+    (left) => left === 0,
+    60_000,
+  );
+  t.log(`100 deletes applied ${Date.now() - started} ms after FreeIPA came back`);
+  t.is(metrics().deadLettered, 1, 'only the poison message of the earlier test was dead-lettered');
+});
