@@ -8,7 +8,7 @@
  * single login), auth-*.ts (login methods), retry.ts, semaphore.ts,
  * codec.ts (envelope), commands.ts (builders).
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/types.js';
@@ -115,7 +115,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #auth: Authenticator;
   readonly #session: Session;
   readonly #slots: Semaphore;
-  readonly #closing = new AbortController();
+  // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
+  readonly #closing = unboundedAbortController();
   readonly #stats = { roundTrips: 0, logins: 0, retries: 0, errors: {} as Record<string, number> };
   #closed: Promise<void> | null = null;
 
@@ -368,4 +369,10 @@ function readPassword(file: string): string {
   const password = text.replace(/\r?\n$/, '');
   if (!password) throw new FreeIpaAuthError(`[freeipa] password_file ${file} is empty`, 'config');
   return password;
+}
+
+function unboundedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -10,6 +10,7 @@
  * (the connection failed; retrying may help). An HTTP status, 5xx included,
  * is not an error here: the caller decides.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -61,7 +62,8 @@ export class HttpsTransport {
   readonly #base: URL;
   readonly #agent: https.Agent;
   readonly #options: TransportOptions;
-  readonly #closing = new AbortController();
+  // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
+  readonly #closing = unboundedAbortController();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -202,4 +204,10 @@ class StaleSocketError extends FreeIpaUnavailableError {
     super(`connection reset on a reused keep-alive socket: ${cause.message}`, { cause });
     this.name = 'FreeIpaUnavailableError';
   }
+}
+
+function unboundedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
