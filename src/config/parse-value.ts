@@ -8,7 +8,8 @@ export function parseValue(spec: OptionSpec, raw: string): { value: OptionValue 
   switch (spec.type) {
     case 'string':
     case 'secret':
-      return { value: text };
+      // The INI reader already trimmed unquoted values; a quoted one keeps its blanks.
+      return { value: raw };
     case 'bool': {
       const lower = text.toLowerCase();
       if (['true', 'yes', 'on', '1'].includes(lower)) return { value: true };
