@@ -440,3 +440,18 @@ both('RBAC: adds refuse duplicates; reverse members and role members report fail
   t.deepEqual(shownPerm.result.member_privilege, ['Nova Host Management']);
   await ipa.fails(t, 4001, 'NotFound', 'role_show', ['Nope']);
 });
+
+both('join (the Kerberos path of ipa-join): gives an OTP host its principal, creates a missing host, answers [dn, entry]', async (t, ipa) => {
+  await ipa.ok(t, 'host_add', ['join1.example.test'], { force: true, userpassword: 'Join-otp-1' });
+  const r = await ipa.call('join', ['join1.example.test'], { nsosversion: '6.1.0', nshardwareplatform: 'x86_64' }, null);
+  t.is(r.error, null);
+  const [dn, entry] = r.result as [string, Record<string, unknown>];
+  t.regex(dn, /^fqdn=join1\.example\.test,cn=computers,cn=accounts,dc=example,dc=test$/i);
+  t.deepEqual(entry.krbprincipalname, ['host/join1.example.test@EXAMPLE.TEST']);
+  t.deepEqual(entry.nsosversion, ['6.1.0']);
+  t.deepEqual(entry.ipacertificatesubjectbase, ['O=EXAMPLE.TEST']);
+  const created = await ipa.call('join', ['join2.example.test'], {}, null);
+  t.is(created.error, null);
+  t.truthy(await ipa.emu.getHost('join2.example.test'));
+  await ipa.fails(t, 3009, 'ValidationError', 'join', ['shortname']);
+});

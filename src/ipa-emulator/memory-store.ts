@@ -17,49 +17,77 @@ import {
   type SearchResult,
 } from './store.js';
 
+const normalizedDns = new Map<string, string>();
+
+/** The comparison form of a value: DNs normalized (memoized: filters compare the same DNs again and again). */
 function valueKey(attr: string, value: string): string {
-  return DN_ATTRIBUTES.has(attr) ? normalizeDn(value) : value.toLowerCase();
+  if (!DN_ATTRIBUTES.has(attr)) return value.toLowerCase();
+  let key = normalizedDns.get(value);
+  if (key === undefined) {
+    key = normalizeDn(value);
+    if (normalizedDns.size > 100_000) normalizedDns.clear();
+    normalizedDns.set(value, key);
+  }
+  return key;
 }
 
-export function matchesFilter(entry: IpaEntry, filter: Filter): boolean {
+type Predicate = (entry: IpaEntry) => boolean;
+
+/** Turns a filter into a predicate once per search (values normalized up front, not per entry). */
+export function compileFilter(filter: Filter): Predicate {
   switch (filter.op) {
-    case 'and':
-      return filter.filters.every((x) => matchesFilter(entry, x));
-    case 'or':
-      return filter.filters.some((x) => matchesFilter(entry, x));
-    case 'not':
-      return !matchesFilter(entry, filter.filter);
-    case 'present':
-      return filter.attr === 'objectclass' || (entry.attrs[filter.attr]?.length ?? 0) > 0;
+    case 'and': {
+      const parts = filter.filters.map(compileFilter);
+      return (e) => parts.every((p) => p(e));
+    }
+    case 'or': {
+      const parts = filter.filters.map(compileFilter);
+      return (e) => parts.some((p) => p(e));
+    }
+    case 'not': {
+      const inner = compileFilter(filter.filter);
+      return (e) => !inner(e);
+    }
+    case 'present': {
+      const attr = filter.attr;
+      return (e) => attr === 'objectclass' || (e.attrs[attr]?.length ?? 0) > 0;
+    }
     case 'eq': {
-      const want = valueKey(filter.attr, filter.value);
-      return (entry.attrs[filter.attr] ?? []).some((v) => valueKey(filter.attr, v) === want);
+      const attr = filter.attr;
+      const want = valueKey(attr, filter.value);
+      return (e) => (e.attrs[attr] ?? []).some((v) => valueKey(attr, v) === want);
     }
     case 'sub': {
       // DN syntax has no substring matching rule in LDAP: such an assertion is Undefined, i.e. no match.
-      if (DN_ATTRIBUTES.has(filter.attr)) return false;
+      if (DN_ATTRIBUTES.has(filter.attr)) return () => false;
+      const attr = filter.attr;
       const initial = filter.initial?.toLowerCase();
       const final = filter.final?.toLowerCase();
-      const any = (filter.any ?? []).map((s) => s.toLowerCase());
-      return (entry.attrs[filter.attr] ?? []).some((raw) => {
-        let v = raw.toLowerCase();
-        if (initial !== undefined) {
-          if (!v.startsWith(initial)) return false;
-          v = v.slice(initial.length);
-        }
-        if (final !== undefined) {
-          if (!v.endsWith(final)) return false;
-          v = v.slice(0, v.length - final.length);
-        }
-        for (const part of any) {
-          const at = v.indexOf(part);
-          if (at < 0) return false;
-          v = v.slice(at + part.length);
-        }
-        return true;
-      });
+      const any = (filter.any ?? []).map((x) => x.toLowerCase());
+      return (e) =>
+        (e.attrs[attr] ?? []).some((raw) => {
+          let v = raw.toLowerCase();
+          if (initial !== undefined) {
+            if (!v.startsWith(initial)) return false;
+            v = v.slice(initial.length);
+          }
+          if (final !== undefined) {
+            if (!v.endsWith(final)) return false;
+            v = v.slice(0, v.length - final.length);
+          }
+          for (const part of any) {
+            const at = v.indexOf(part);
+            if (at < 0) return false;
+            v = v.slice(at + part.length);
+          }
+          return true;
+        });
     }
   }
+}
+
+export function matchesFilter(entry: IpaEntry, filter: Filter): boolean {
+  return compileFilter(filter)(entry);
 }
 
 export class MemoryStore implements IpaStore {
@@ -132,6 +160,7 @@ export class MemoryStore implements IpaStore {
     const baseKey = normalizeDn(base);
     if (!this.entries.has(baseKey)) throw storeErrors.noSuchObject();
     const depth = depthOf(baseKey);
+    const match = options.filter ? compileFilter(options.filter) : null;
     const found: IpaEntry[] = [];
     let truncated = false;
     for (const [key, entry] of this.entries) {
@@ -139,7 +168,7 @@ export class MemoryStore implements IpaStore {
       const d = depthOf(key) - depth;
       if (options.scope === 'base' && d !== 0) continue;
       if (options.scope === 'one' && d !== 1) continue;
-      if (options.filter && !matchesFilter(entry, options.filter)) continue;
+      if (match && !match(entry)) continue;
       if (options.sizeLimit && found.length >= options.sizeLimit) {
         truncated = true;
         break;

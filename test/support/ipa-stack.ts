@@ -34,7 +34,7 @@ export interface IpaStackOptions {
   latencyMs?: number;
   /** KDC ticket lifetime (MIT duration, e.g. '1m'); default '10h'. */
   maxTicketLife?: string;
-  /** Cookie session lifetime of the emulator; default 24 h. */
+  /** Cookie session lifetime; default the ticket life (FreeIPA's sessions end with the credentials), else 24 h. */
   sessionLifetimeMs?: number;
   /** Where entries live: the real slapd (default) or memory. */
   store?: 'ldap' | 'memory';
@@ -81,6 +81,18 @@ export interface IpaStack {
 }
 
 let active = false;
+
+/** An MIT duration ('10h', '1m30s', '90', '1:30') in milliseconds. */
+export function durationMs(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (clock) return ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3] ?? 0)) * 1000;
+  const unit: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+  let total = 0;
+  for (const m of value.matchAll(/(\d+)([dhms])/g)) total += Number(m[1]) * (unit[m[2] as string] ?? 0);
+  if (!total) throw new Error(`bad duration: ${value}`);
+  return total;
+}
 
 export function makeLookup(serverName: string, address = '127.0.0.1'): LookupFn {
   return (hostname, options, callback) => {
@@ -172,7 +184,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
       writers: [clientPrincipal, `admin@${realm}`],
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
-      ...(opts.sessionLifetimeMs !== undefined ? { sessionLifetimeMs: opts.sessionLifetimeMs } : {}),
+      sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
     const emu = emulator;
     const k = kdc;
