@@ -169,3 +169,26 @@ test('entries live in slapd, and enrollment binds to slapd as the host with the 
   const shown = await sessionCall(cookie, 'host_show', [fqdn]);
   t.true(shown.json.result.result.has_keytab);
 });
+
+test('the system account reads hosts from slapd (paged) but never their OTP', async (t) => {
+  const login = await passwordLogin('admin', stack.adminPassword);
+  const add = await sessionCall(cookieOf(login), 'host_add', ['sys1.example.test'], { force: true, userpassword: 'Secret-otp-9', description: 'novajoin:v1 test' });
+  t.is(add.json.error, null);
+  const ldap = stack.ldap;
+  if (!ldap) return t.fail('the default stack has LDAP access');
+  const client = new Client({ url: ldap.url, timeout: 5000, connectTimeout: 5000 });
+  try {
+    await client.bind(ldap.bindDn, ldap.bindPassword);
+    const { searchEntries } = await client.search(`cn=computers,cn=accounts,${stack.suffix}`, {
+      scope: 'one',
+      filter: '(fqdn=sys1.example.test)',
+      attributes: ['fqdn', 'description', 'userPassword'],
+      paged: { pageSize: 50 },
+    });
+    t.is(searchEntries.length, 1);
+    t.is(searchEntries[0]?.description, 'novajoin:v1 test');
+    t.deepEqual(searchEntries[0]?.userPassword ?? [], []);
+  } finally {
+    await client.unbind();
+  }
+});

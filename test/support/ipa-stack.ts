@@ -38,6 +38,18 @@ export interface IpaStackOptions {
   sessionLifetimeMs?: number;
   /** Where entries live: the real slapd (default) or memory. */
   store?: 'ldap' | 'memory';
+  /** Principals allowed to write; default the client principal and admin. */
+  writers?: string[];
+}
+
+/** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
+export interface StackLdap {
+  readonly url: string;
+  readonly ldapsUrl: string;
+  /** The CA of slapd's certificate (StartTLS and ldaps). */
+  readonly caFile: string;
+  readonly bindDn: string;
+  readonly bindPassword: string;
 }
 
 export type LookupFn = (
@@ -70,6 +82,8 @@ export interface IpaStack {
   readonly kdc: Kdc;
   /** null with the memory store. */
   readonly slapd: Slapd | null;
+  /** A system account's LDAP access to the same entries; null with the memory store. */
+  readonly ldap: StackLdap | null;
   readonly emulator: IpaEmulator;
   /** Realm, domain, suffix, versions as the emulator has them. */
   readonly ipaEnv: IpaEnv;
@@ -169,11 +183,19 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     const tls = await makeTestCa(dir, [serverName]);
     const env = makeEnv({ realm, domain, serverName });
     let store;
+    let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
       slapd = await startSlapd({ domain, realm });
       const ldap = new LdapStore({ url: slapd.url, bindDn: slapd.rootDn, bindPassword: slapd.rootPassword });
-      await ensureEntries(ldap, seedEntries(env));
+      const bindDn = `uid=novajoin,cn=sysaccounts,cn=etc,${env.suffix}`;
+      const bindPassword = `Sysaccount-${Math.random().toString(36).slice(2)}-pw`;
+      await ensureEntries(ldap, [
+        ...seedEntries(env),
+        { dn: `cn=sysaccounts,cn=etc,${env.suffix}`, attrs: { objectclass: ['top', 'nsContainer'], cn: ['sysaccounts'] } },
+        { dn: bindDn, attrs: { objectclass: ['account', 'simpleSecurityObject'], uid: ['novajoin'], userpassword: [bindPassword] } },
+      ]);
       store = ldap;
+      ldapAccess = { url: slapd.url, ldapsUrl: slapd.ldapsUrl, caFile: slapd.caFile, bindDn, bindPassword };
     } else {
       store = new MemoryStore(seedEntries(env));
     }
@@ -182,7 +204,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       store,
       authenticators: kerberosAuthenticators(serverName, realm),
       tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
-      writers: [clientPrincipal, `admin@${realm}`],
+      writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
@@ -205,6 +227,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       readOnlyPassword,
       kdc: k,
       slapd: s,
+      ldap: ldapAccess,
       emulator: emu,
       ipaEnv: env,
       lookup: makeLookup(serverName),
