@@ -141,3 +141,19 @@ function optionsOf(): FreeIpaClientOptions {
     lookup: stack.lookup,
   };
 }
+
+test.serial('close() ends calls in flight and queued with FreeIpaUnavailableError; later calls fail the same way', async (t) => {
+  const c = client(t, { maxConcurrency: 1 });
+  await c.ping();
+  await stack.emulator.setMode('hang');
+  const inFlight = c.ping({ deadline: Date.now() + 30_000 }).then(() => null, (e: unknown) => e);
+  const queued = c.ping({ deadline: Date.now() + 30_000 }).then(() => null, (e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 200));
+  await c.close();
+  for (const error of await Promise.all([inFlight, queued])) {
+    t.true(error instanceof FreeIpaUnavailableError);
+    t.false(error instanceof FreeIpaTimeoutError);
+  }
+  await t.throwsAsync(c.ping(), { instanceOf: FreeIpaUnavailableError, message: /closed/ });
+  await c.close();
+});

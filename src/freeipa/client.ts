@@ -122,6 +122,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   constructor(options: FreeIpaClientOptions) {
     super();
+    if (!options.url) throw new TypeError('the FreeIPA URL is not set: set [freeipa] server (or url)');
     const server = options.server || new URL(options.url).hostname;
     this.#options = { ...options, server };
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('retries must be a non-negative integer');

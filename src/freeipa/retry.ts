@@ -56,7 +56,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
     try {
       return await attempt(n);
     } catch (error) {
-      if (!isRetryable(error)) throw error;
+      if (!isRetryable(error) || options.signal?.aborted) throw error;
       const last = error as FreeIpaUnavailableError;
       const tries = n + 1;
       if (n >= options.retries) {
