@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
+import type { Config } from '../config/types.js';
 import { checkFreeIpa, checkLdap, checkOpenStack, checkRabbit, formatLine, type CheckContext, type CheckLine } from '../check/checks.js';
 import { createLogger } from '../log/logger.js';
 import { loadConfiguration } from './common.js';
@@ -56,7 +57,17 @@ export async function run(argv: string[]): Promise<number> {
   // Only warnings and worse: the lines are the output.
   const logger = createLogger({ format: config.log.format, service: 'novajoin-check', stream: process.stderr });
   logger.level = config.log.debug ? 'debug' : 'warn';
-  const ctx: CheckContext = { config, logger, timeoutMs: seconds * 1000 };
+  const timeoutMs = seconds * 1000;
+  // Each client's own timeouts are capped by the check's, so an abandoned
+  // probe does not keep the process alive past its deadline.
+  const cap = (ms: number) => Math.min(ms, timeoutMs);
+  const capped: Config = {
+    ...config,
+    freeipa: { ...config.freeipa, timeoutMs: cap(config.freeipa.timeoutMs) },
+    ldap: { ...config.ldap, timeoutMs: cap(config.ldap.timeoutMs) },
+    serviceCredentials: { ...config.serviceCredentials, timeoutMs: cap(config.serviceCredentials.timeoutMs) },
+  };
+  const ctx: CheckContext = { config: capped, logger, timeoutMs };
   const results = await Promise.all([checkFreeIpa(ctx), checkOpenStack(ctx), checkRabbit(ctx), checkLdap(ctx)]);
   const lines = results.flat();
   for (const line of lines) print(line);

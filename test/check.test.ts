@@ -1,0 +1,123 @@
+/**
+ * `novajoin check` as a subprocess: every line OK against the real stack,
+ * then each broken dependency (FreeIPA down, a keytab without our key, an
+ * unreachable RabbitMQ URL, a wrong LDAP password, a Keystone that hangs)
+ * gets its own FAIL line with a fix, and a non-zero exit.
+ */
+import test from 'ava';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FreeIpaClient } from '../src/freeipa/client.js';
+import { ensureRbac } from '../src/setup/rbac.js';
+import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
+import { runNovajoin, stackEnv, writeStackConfig, type StackConfigOptions } from './support/novajoin-cli.js';
+import { startOpenStack, type OpenStackServers } from './support/openstack-servers.js';
+
+let stack: IpaStack;
+let openstack: OpenStackServers;
+let dir: string;
+
+test.before(async () => {
+  stack = await startIpaStack();
+  openstack = await startOpenStack();
+  dir = await mkdtemp(join(tmpdir(), 'novajoin-check-test-'));
+  // What ipa-setup leaves behind, so the role line can be OK.
+  const added = await stack.emulator.rpc('host_add', ['novajoin.example.test'], { force: true });
+  if (added.error) throw new Error(added.error.message);
+  const admin = new FreeIpaClient({
+    url: stack.url,
+    server: stack.serverName,
+    caFile: stack.caFile,
+    auth: { kind: 'password', user: 'admin', password: stack.adminPassword },
+    apiVersion: '2.230',
+    timeoutMs: 20_000,
+    retries: 0,
+    maxConcurrency: 2,
+    lookup: stack.lookup,
+  });
+  try {
+    await ensureRbac({ client: admin, principal: stack.clientPrincipal });
+  } finally {
+    await admin.close();
+  }
+});
+
+test.after.always(async () => {
+  await openstack?.stop();
+  await stack?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let configs = 0;
+async function check(options: Partial<StackConfigOptions> = {}, args: string[] = []) {
+  const where = join(dir, `c${configs++}`);
+  await mkdir(where);
+  const file = await writeStackConfig({ dir: where, stack, openstack, ...options });
+  const run = await runNovajoin(['check', '--config', file, ...args], { env: stackEnv(stack) });
+  return { ...run, lines: run.stdout.trim().split('\n') };
+}
+
+const WHAT = ['configuration', 'FreeIPA login', 'FreeIPA role', 'Keystone', 'Nova', 'Glance', 'RabbitMQ', 'LDAP'];
+
+test.serial('a healthy deployment: one OK line per check, exit 0', async (t) => {
+  const run = await check();
+  t.is(run.code, 0, run.stdout + run.stderr);
+  t.is(run.lines.length, WHAT.length, run.stdout);
+  run.lines.forEach((line, i) => t.true(line.startsWith(`OK ${WHAT[i]}`), line));
+});
+
+test.serial('FreeIPA down and RabbitMQ unreachable: a FAIL line each, the rest OK', async (t) => {
+  const run = await check({ set: { 'freeipa.url': `https://${stack.serverName}:1/ipa`, 'DEFAULT.transport_url': 'rabbit://guest:guest@127.0.0.1:1/' } });
+  t.is(run.code, 1);
+  t.is(run.lines.length, WHAT.length, run.stdout);
+  const failed = run.lines.filter((l) => l.startsWith('FAIL'));
+  t.deepEqual(failed.map((l) => WHAT.find((w) => l.startsWith(`FAIL ${w}`))), ['FreeIPA login', 'FreeIPA role', 'RabbitMQ']);
+  t.regex(failed[0]!, /^FAIL FreeIPA login to https:\/\/ipa\.example\.test:1\/ipa .*: .+ — check \[freeipa\] server and url/);
+  t.regex(failed[2]!, /^FAIL RabbitMQ amqp:\/\/guest@127\.0\.0\.1:1\/%2F: .*ECONNREFUSED.* — check \[DEFAULT\] transport_url/);
+  t.false(run.stdout.includes('guest:guest'), 'no password in the output');
+  for (const ok of ['Keystone', 'Nova', 'Glance', 'LDAP']) t.true(run.lines.some((l) => l.startsWith(`OK ${ok}`)), ok);
+});
+
+test.serial('a keytab without our key and a wrong LDAP password: their own FAIL lines with the fix', async (t) => {
+  const wrong = await stack.kdc.keytab(['auditor'], join(dir, 'auditor.keytab'));
+  const badPassword = join(dir, 'wrong-ldap.password');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(badPassword, 'wrong\n', { mode: 0o600 });
+  const run = await check({ set: { 'DEFAULT.keytab': wrong, 'ldap.bind_password_file': badPassword } });
+  t.is(run.code, 1);
+  const login = run.lines.find((l) => l.includes('FreeIPA login'));
+  t.regex(login ?? '', /^FAIL FreeIPA login .* with keytab .*auditor\.keytab: .+ — check \[DEFAULT\] keytab .*novajoin ipa-setup --rotate-keytab/);
+  const ldap = run.lines.find((l) => l.includes('LDAP'));
+  t.regex(ldap ?? '', /^FAIL LDAP .*: .*invalid credentials.* — check \[ldap\] bind_dn and bind_password_file/);
+  t.true(run.lines.some((l) => l.startsWith('OK RabbitMQ')));
+});
+
+test.serial('a Keystone that never answers fails within the check timeout', async (t) => {
+  await openstack.setMode('keystone', 'hang');
+  try {
+    const started = Date.now();
+    const run = await check({}, ['--timeout', '2']);
+    // Logged, not asserted (no timing assertions): about 2 s, not the configured 10 s timeout.
+    t.log(`check with a hanging Keystone took ${Date.now() - started} ms`);
+    t.is(run.code, 1);
+    for (const what of ['Keystone', 'Nova', 'Glance']) {
+      t.regex(run.lines.find((l) => new RegExp(`^(OK|FAIL) ${what} `).test(l)) ?? '', new RegExp(`^FAIL ${what}.*: .+ — `), what);
+    }
+    t.regex(run.lines.find((l) => l.startsWith('FAIL Keystone')) ?? '', /no answer within 2\.0 s|timed out|abort/i);
+    t.true(run.lines.some((l) => l.startsWith('OK FreeIPA login')));
+  } finally {
+    await openstack.setMode('keystone', 'up');
+  }
+});
+
+test.serial('a configuration error is the first and only line', async (t) => {
+  const file = join(dir, 'bad.conf');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(file, '[ldap]\nurl = http://nope\n');
+  const run = await runNovajoin(['check', '--config', file]);
+  const lines = run.stdout.trim().split('\n');
+  t.is(run.code, 1);
+  t.is(lines.length, 1);
+  t.regex(lines[0]!, /^FAIL configuration: .*\[ldap\].*url.* — fix the file/);
+});
