@@ -7,7 +7,7 @@ import test from 'ava';
 import { makeLookup, startIpaStack, type IpaStack } from './support/ipa-stack.js';
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
-import { FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
+import { FreeIpaAuthError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
 
 let stack: IpaStack;
 
@@ -156,4 +156,15 @@ test.serial('close() ends calls in flight and queued with FreeIpaUnavailableErro
   }
   await t.throwsAsync(c.ping(), { instanceOf: FreeIpaUnavailableError, message: /closed/ });
   await c.close();
+});
+
+test.serial('a session rejected again right after a fresh login: FreeIpaAuthError after exactly one re-login', async (t) => {
+  // Sessions that end as soon as they start: every session call gets 401.
+  stack.emulator.setSessionLifetime(0);
+  t.teardown(() => stack.emulator.setSessionLifetime(24 * 3600 * 1000));
+  const c = client(t);
+  const error = await t.throwsAsync(c.ping(), { instanceOf: FreeIpaAuthError });
+  t.is(error?.reason, 'session-rejected');
+  t.is(c.stats.logins, 2);
+  t.is(c.stats.roundTrips, 2);
 });
