@@ -33,6 +33,16 @@ function valueKey(attr: string, value: string): string {
 
 type Predicate = (entry: IpaEntry) => boolean;
 
+/** Comparison forms of an entry's values, computed once per stored entry object (entries are replaced, never mutated). */
+const keyCache = new WeakMap<IpaEntry, Map<string, string[]>>();
+function keysOf(entry: IpaEntry, attr: string): string[] {
+  let byAttr = keyCache.get(entry);
+  if (!byAttr) keyCache.set(entry, (byAttr = new Map()));
+  let keys = byAttr.get(attr);
+  if (!keys) byAttr.set(attr, (keys = (entry.attrs[attr] ?? []).map((v) => valueKey(attr, v))));
+  return keys;
+}
+
 /** Turns a filter into a predicate once per search (values normalized up front, not per entry). */
 export function compileFilter(filter: Filter): Predicate {
   switch (filter.op) {
@@ -55,7 +65,7 @@ export function compileFilter(filter: Filter): Predicate {
     case 'eq': {
       const attr = filter.attr;
       const want = valueKey(attr, filter.value);
-      return (e) => (e.attrs[attr] ?? []).some((v) => valueKey(attr, v) === want);
+      return (e) => keysOf(e, attr).includes(want);
     }
     case 'sub': {
       // DN syntax has no substring matching rule in LDAP: such an assertion is Undefined, i.e. no match.
@@ -65,8 +75,8 @@ export function compileFilter(filter: Filter): Predicate {
       const final = filter.final?.toLowerCase();
       const any = (filter.any ?? []).map((x) => x.toLowerCase());
       return (e) =>
-        (e.attrs[attr] ?? []).some((raw) => {
-          let v = raw.toLowerCase();
+        keysOf(e, attr).some((lowered) => {
+          let v = lowered;
           if (initial !== undefined) {
             if (!v.startsWith(initial)) return false;
             v = v.slice(initial.length);
@@ -90,12 +100,58 @@ export function matchesFilter(entry: IpaEntry, filter: Filter): boolean {
   return compileFilter(filter)(entry);
 }
 
+/** Attributes with an equality index: the ones FreeIPA's lookups and referint hit on every call. */
+const INDEXED = new Set([
+  'fqdn', 'serverhostname', 'managedby', 'member', 'memberhost', 'memberuser', 'enrolledby', 'krbprincipalname',
+  'krbcanonicalname', 'idnsname', 'arecord', 'aaaarecord', 'ptrrecord', 'cn', 'uid',
+]);
+
 export class MemoryStore implements IpaStore {
   private readonly entries = new Map<string, IpaEntry>();
+  /** Normalized DN -> normalized DNs of its children: one-level and subtree scopes walk this. */
+  private readonly children = new Map<string, Set<string>>();
+  /** attribute -> value key -> normalized DNs holding it. */
+  private readonly index = new Map<string, Map<string, Set<string>>>();
 
   /** Seeds entries without parent checks (the tree's roots). */
   constructor(seed: readonly IpaEntry[] = []) {
-    for (const entry of seed) this.entries.set(normalizeDn(entry.dn), cloneEntry(entry));
+    for (const entry of seed) this.put(normalizeDn(entry.dn), cloneEntry(entry));
+  }
+
+  private put(key: string, entry: IpaEntry): void {
+    const old = this.entries.get(key);
+    if (old) this.unindex(key, old);
+    this.entries.set(key, entry);
+    const parent = parentKey(key);
+    if (parent !== null) {
+      let set = this.children.get(parent);
+      if (!set) this.children.set(parent, (set = new Set()));
+      set.add(key);
+    }
+    for (const [attr, values] of Object.entries(entry.attrs)) {
+      if (!INDEXED.has(attr)) continue;
+      let byValue = this.index.get(attr);
+      if (!byValue) this.index.set(attr, (byValue = new Map()));
+      for (const v of values) {
+        const vk = valueKey(attr, v);
+        let set = byValue.get(vk);
+        if (!set) byValue.set(vk, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, entry: IpaEntry): void {
+    for (const [attr, values] of Object.entries(entry.attrs)) {
+      const byValue = this.index.get(attr);
+      if (!byValue) continue;
+      for (const v of values) {
+        const vk = valueKey(attr, v);
+        const set = byValue.get(vk);
+        set?.delete(key);
+        if (set && set.size === 0) byValue.delete(vk);
+      }
+    }
   }
 
   async get(dn: string): Promise<IpaEntry | null> {
@@ -110,7 +166,7 @@ export class MemoryStore implements IpaStore {
     if (parent && !this.entries.has(normalizeDn(parent))) throw storeErrors.noSuchObject();
     const clean = cloneEntry(entry);
     for (const [k, v] of Object.entries(clean.attrs)) if (v.length === 0) delete clean.attrs[k];
-    this.entries.set(key, clean);
+    this.put(key, clean);
   }
 
   async modify(dn: string, changes: readonly Change[]): Promise<void> {
@@ -146,28 +202,79 @@ export class MemoryStore implements IpaStore {
         else delete next.attrs[attr];
       }
     }
-    this.entries.set(key, next);
+    this.put(key, next);
   }
 
   async delete(dn: string): Promise<void> {
     const key = normalizeDn(dn);
-    if (!this.entries.has(key)) throw storeErrors.noSuchObject();
-    for (const other of this.entries.keys()) if (other.endsWith(`,${key}`)) throw storeErrors.nonLeaf();
+    const entry = this.entries.get(key);
+    if (!entry) throw storeErrors.noSuchObject();
+    if (this.children.get(key)?.size) throw storeErrors.nonLeaf();
+    this.unindex(key, entry);
     this.entries.delete(key);
+    this.children.delete(key);
+    const parent = parentKey(key);
+    if (parent !== null) this.children.get(parent)?.delete(key);
+  }
+
+  /** The keys an indexed equality (or a conjunction/disjunction of them) can narrow a filter to; null: no help. */
+  private candidates(filter: Filter): Set<string> | null {
+    if (filter.op === 'eq' && INDEXED.has(filter.attr)) {
+      return this.index.get(filter.attr)?.get(valueKey(filter.attr, filter.value)) ?? new Set();
+    }
+    if (filter.op === 'and') {
+      let best: Set<string> | null = null;
+      for (const sub of filter.filters) {
+        const c = this.candidates(sub);
+        if (c && (!best || c.size < best.size)) best = c;
+      }
+      return best;
+    }
+    if (filter.op === 'or') {
+      const union = new Set<string>();
+      for (const sub of filter.filters) {
+        const c = this.candidates(sub);
+        if (!c) return null;
+        for (const k of c) union.add(k);
+      }
+      return union;
+    }
+    return null;
+  }
+
+  private *scopeKeys(baseKey: string, scope: SearchOptions['scope']): Generator<string> {
+    if (scope === 'base') {
+      yield baseKey;
+      return;
+    }
+    if (scope === 'sub') yield baseKey;
+    const stack = [...(this.children.get(baseKey) ?? [])];
+    while (stack.length) {
+      const key = stack.pop() as string;
+      yield key;
+      if (scope === 'sub') for (const child of this.children.get(key) ?? []) stack.push(child);
+    }
+  }
+
+  private inScope(key: string, baseKey: string, scope: SearchOptions['scope']): boolean {
+    if (scope === 'base') return key === baseKey;
+    if (scope === 'one') return parentKey(key) === baseKey;
+    return key === baseKey || key.endsWith(`,${baseKey}`);
   }
 
   async search(base: string, options: SearchOptions): Promise<SearchResult> {
     const baseKey = normalizeDn(base);
     if (!this.entries.has(baseKey)) throw storeErrors.noSuchObject();
-    const depth = depthOf(baseKey);
     const match = options.filter ? compileFilter(options.filter) : null;
+    const narrowed = options.filter ? this.candidates(options.filter) : null;
+    const keys: Iterable<string> = narrowed
+      ? [...narrowed].filter((k) => this.inScope(k, baseKey, options.scope))
+      : this.scopeKeys(baseKey, options.scope);
     const found: IpaEntry[] = [];
     let truncated = false;
-    for (const [key, entry] of this.entries) {
-      if (key !== baseKey && !key.endsWith(`,${baseKey}`)) continue;
-      const d = depthOf(key) - depth;
-      if (options.scope === 'base' && d !== 0) continue;
-      if (options.scope === 'one' && d !== 1) continue;
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
       if (match && !match(entry)) continue;
       if (options.sizeLimit && found.length >= options.sizeLimit) {
         truncated = true;
@@ -192,16 +299,17 @@ export class MemoryStore implements IpaStore {
   }
 }
 
-const depths = new Map<string, number>();
-/** Number of RDNs of a normalized DN (escaped commas make a plain split wrong), cached. */
-function depthOf(key: string): number {
-  let d = depths.get(key);
-  if (d === undefined) {
-    d = parseDn(key).length;
-    if (depths.size > 100_000) depths.clear();
-    depths.set(key, d);
+const parents = new Map<string, string | null>();
+/** The normalized parent of a normalized DN (escaped commas make a plain split wrong), cached. */
+function parentKey(key: string): string | null {
+  let p = parents.get(key);
+  if (p === undefined) {
+    const rdns = parseDn(key);
+    p = rdns.length > 1 ? normalizeDn(parentDn(key)) : null;
+    if (parents.size > 200_000) parents.clear();
+    parents.set(key, p);
   }
-  return d;
+  return p;
 }
 
 function dedupe(attr: string, values: readonly string[]): string[] {
