@@ -86,6 +86,8 @@ export interface RunOptions {
   readonly allowFailure?: boolean;
   /** Keep the arguments out of error messages (they hold a password). */
   readonly secretArgs?: boolean;
+  /** Working directory of the child; this process's by default. */
+  readonly cwd?: string;
 }
 
 export interface RunResult {
@@ -101,6 +103,7 @@ export function runCommand(cmd: string, args: readonly string[], options: RunOpt
     const child = spawn(cmd, args, {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
