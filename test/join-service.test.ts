@@ -289,3 +289,22 @@ test.serial('readiness, health and metrics', async (t) => {
     await env.ipa.emulator.setMode('up');
   }
 });
+
+test.serial('an over-large body is refused with 413 before anything else', async (t) => {
+  const res = await post(null, { raw: JSON.stringify(body({ 'user-data': 'A'.repeat(300_000) })) });
+  t.is(res.status, 413);
+  t.regex(res.body['error'].message, /larger than 262144 bytes/);
+});
+
+test.serial('FreeIPA down: 503 that names the dependency and nothing internal', async (t) => {
+  await env.ipa.emulator.setMode('refuse');
+  try {
+    const res = await post(body());
+    t.is(res.status, 503);
+    t.is(res.body['error'].message, 'FreeIPA is unavailable');
+    t.false(JSON.stringify(res.body).includes('ECONNREFUSED'));
+    t.false(JSON.stringify(res.body).includes('/src/'));
+  } finally {
+    await env.ipa.emulator.setMode('up');
+  }
+});
