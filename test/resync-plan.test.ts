@@ -10,6 +10,7 @@ import { hostFromRecord, readActual, serviceFromRecord, type ActualState } from 
 import { buildPlan, staleOtpCandidates } from '../src/resync/build-plan.js';
 import type { DesiredState, ServerFacts } from '../src/resync/desired.js';
 import { narrow } from '../src/resync/run.js';
+import { terminalProgress } from '../src/resync/progress.js';
 import { planToJson, renderTable } from '../src/resync/render.js';
 import type { Server } from '../src/openstack/nova.js';
 
@@ -165,4 +166,20 @@ test('inventory records become domain host states', (t) => {
   const waiting = hostFromRecord(hostRecord('w.example.test', hostBinding(I(2)), { enrolled: false }));
   t.true(waiting.hasPassword && waiting.neverEnrolled && !waiting.hasKeytab);
   t.deepEqual(serviceFromRecord(serviceRecord('HTTP/a.example.test@EXAMPLE.TEST', ['a.example.test'])).managedBy, ['a.example.test']);
+});
+
+test('the progress bar draws on a terminal only, and clears its line', (t) => {
+  const written: string[] = [];
+  const fake = (isTTY: boolean) => ({ isTTY, columns: 80, write: (s: string) => written.push(s) }) as unknown as NodeJS.WriteStream;
+  const quiet = terminalProgress(fake(false), 0);
+  quiet.update('Nova servers', 10, 100);
+  quiet.done();
+  t.deepEqual(written, []);
+  const bar = terminalProgress(fake(true), 0);
+  bar.update('applying', 5, 10);
+  bar.update('FreeIPA hosts', 300);
+  bar.done();
+  t.regex(written[0]!, /^\r\x1b\[2Kapplying \[#+-+\] 5\/10$/);
+  t.is(written[1], '\r\x1b[2KFreeIPA hosts 300');
+  t.is(written[2], '\r\x1b[2K');
 });
