@@ -35,7 +35,7 @@ const policy = (): EnrollmentPolicy => ({
   projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'] }]]),
 });
 
-function addServer(key: string, name: string, metadata: Record<string, string>, id = randomUUID()): string {
+function addServer(key: string, name: string, metadata: Record<string, string>, id: string = randomUUID()): string {
   ids[key] = id;
   openstack.addServer({ id, name, hostname: name, projectId: openstack.projects.demo.id, metadata });
   return id;
