@@ -92,5 +92,5 @@ async function deleteOrphan(item: OrphanSubhostItem, deps: ApplyDependencies): P
   const results = await deps.directory.write(ops, Date.now() + deps.timeoutMs);
   const failures = results.flatMap((r) => (r.ok || r.error instanceof NotFoundError ? [] : [`${r.error.rpcName}: ${r.error.message}`]));
   if (failures.length) return { item, outcome: 'failed', message: failures.join('; ') };
-  return { item, outcome: 'applied' };
+  return { item, outcome: results.some((r) => r.ok) ? 'applied' : 'unchanged' };
 }
