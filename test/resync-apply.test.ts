@@ -12,6 +12,7 @@ import type { ActualState } from '../src/resync/actual.js';
 import { hostFromRecord } from '../src/resync/actual.js';
 import type { DesiredState } from '../src/resync/desired.js';
 import type { PlanItem } from '../src/resync/types.js';
+import { MassRemovalRefused, runResync, type ResyncDependencies } from '../src/resync/run.js';
 
 const item = (kind: PlanItem['kind'], action: PlanItem['action'], fqdn: string, instanceId: string): PlanItem =>
   ({ kind, action, fqdn, instanceId, projectId: 'p1', detail: '', ...(kind === 'conflict' ? { wantedBy: { instanceId: 'x', projectId: 'p1' }, holderExists: action === 'none' } : {}), ...(kind === 'drift' ? { changes: [], refused: [] } : {}), ...(kind === 'stale-otp' ? { issuedAt: '', ageSeconds: 0 } : {}) }) as PlanItem;
@@ -101,4 +102,50 @@ test('an aborted apply starts no further item', async (t) => {
   const results = await applyPlan([item('stale-host', 'delete-host', 'gone.example.test', 'i-gone')], { ...deps, signal: controller.signal });
   t.is(results[0]?.outcome, 'skipped');
   t.deepEqual(calls, []);
+});
+
+test('a plan that would remove most hosts is refused without --force (a broken Nova listing looks like that)', async (t) => {
+  const hosts = Array.from({ length: 20 }, (_, i) => ({
+    dn: `fqdn=vm${i}.example.test,cn=computers,cn=accounts,dc=example,dc=test`,
+    fqdn: `vm${i}.example.test`,
+    description: [formatBinding({ kind: 'host', instanceId: `i-${i}`, projectId: 'p1', generation: 1, issuedAt: 1 })],
+    userClass: [],
+    nsHostLocation: null,
+    krbPrincipalName: [`host/vm${i}.example.test@EXAMPLE.TEST`],
+    krbLastPwdChange: '20240101000000Z',
+    managedBy: [],
+  }));
+  const deleted: string[] = [];
+  const deps: ResyncDependencies = {
+    inventory: {
+      async *hosts() {
+        yield* hosts;
+      },
+      async *services() {},
+    },
+    servers: {
+      async *pages() {}, // Nova lists nothing
+      server: async () => null,
+    },
+    images: { imageProperties: async () => null },
+    projects: { projectName: async () => null },
+    directory: { read: async () => t.fail('no FreeIPA read needed') as never, write: async () => [] },
+    lifecycle: {
+      deleted: async (ref) => (deleted.push(ref.instanceId), 'applied'),
+      updated: async () => 'ignored',
+    },
+    policy: { naming: { domain: 'example.test', projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' }, realm: 'EXAMPLE.TEST', projects: new Map() },
+    staleOtpAgeMs: 86_400_000,
+    freeipaTimeoutMs: 1000,
+    lookupTimeoutMs: 1000,
+    concurrency: 4,
+  };
+  const dry = await runResync(deps, { apply: false });
+  t.is(dry.exitCode, 1);
+  t.is(dry.plan.items.length, 20);
+  await t.throwsAsync(runResync(deps, { apply: true }), { instanceOf: MassRemovalRefused, message: /removes 20 of 20 hosts/ });
+  t.deepEqual(deleted, []);
+  const forced = await runResync(deps, { apply: true, force: true });
+  t.is(forced.exitCode, 0);
+  t.is(deleted.length, 20);
 });
