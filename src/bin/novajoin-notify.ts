@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** novajoin-notify: keeps FreeIPA in step with Nova and Neutron notifications. */
-import { parseArgs } from 'node:util';
-import { loadConfiguration, packageVersion, runMain, serviceLogger } from '../cli/common.js';
+import { serviceMain } from '../cli/common.js';
 import { closeOnSignals } from '../notify/lifecycle.js';
 import { startNotify } from '../notify/start.js';
 
@@ -17,16 +16,9 @@ Options:
   --version           the version
 `;
 
-await runMain(async () => {
-  const { values } = parseArgs({ options: { 'config-file': { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } } });
-  if (values.help) return void process.stdout.write(USAGE);
-  if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
-  const { config, warnings } = loadConfiguration(values['config-file']);
-  const logger = serviceLogger(config, 'novajoin-notify');
-  for (const warning of warnings) logger.warn(warning);
+await serviceMain('novajoin-notify', USAGE, async (config, logger) => {
   const notify = await startNotify(config, logger);
   // Resolve only once everything is closed, FreeIPA session included, whoever started the close.
   const stopped = new Promise<void>((resolve) => closeOnSignals(() => notify.close().finally(resolve), logger));
   await Promise.race([stopped, notify.listener.closed.then(() => notify.close())]);
-  return 0;
-}, 1);
+});

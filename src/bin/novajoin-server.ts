@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** novajoin-server: Nova's DynamicJSON vendordata target (POST /v1/). */
-import { parseArgs } from 'node:util';
-import { loadConfiguration, packageVersion, runMain, serviceLogger, untilSignal } from '../cli/common.js';
+import { serviceMain, untilSignal } from '../cli/common.js';
 import { startServer } from '../server/start.js';
 
 const USAGE = `Usage: novajoin-server [--config-file FILE]
@@ -15,16 +14,9 @@ Options:
   --version           the version
 `;
 
-await runMain(async () => {
-  const { values } = parseArgs({ options: { 'config-file': { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } } });
-  if (values.help) return void process.stdout.write(USAGE);
-  if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
-  const { config, warnings } = loadConfiguration(values['config-file']);
-  const logger = serviceLogger(config, 'novajoin-server');
-  for (const warning of warnings) logger.warn(warning);
+await serviceMain('novajoin-server', USAGE, async (config, logger) => {
   const server = await startServer(config, logger);
   const signal = await untilSignal();
   logger.info('stopping', { signal });
   await server.close();
-  return 0;
-}, 1);
+});

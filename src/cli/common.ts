@@ -4,6 +4,7 @@
  * fatal error into one line and an exit status.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, resolveConfigFile, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -46,4 +47,21 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   });
+}
+
+/**
+ * The shared front of the two daemons: `--config-file`, `--help`,
+ * `--version`, the configuration loaded and its warnings logged, then `start`.
+ */
+export async function serviceMain(service: string, usage: string, start: (config: Config, logger: Logger) => Promise<void>): Promise<void> {
+  await runMain(async () => {
+    const { values } = parseArgs({ options: { 'config-file': { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } } });
+    if (values.help) return void process.stdout.write(usage);
+    if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
+    const { config, warnings } = loadConfiguration(values['config-file']);
+    const logger = serviceLogger(config, service);
+    for (const warning of warnings) logger.warn(warning);
+    await start(config, logger);
+    return 0;
+  }, 1);
 }
