@@ -62,16 +62,16 @@ export class JoinService {
    * Identical concurrent requests (Nova asks five times per config drive)
    * share one execution: one FreeIPA read, at most one write.
    */
-  join(request: JoinRequest, deadline: number): Promise<JoinResult> {
+  join(request: JoinRequest, deadline: number, logger: Logger = this.#deps.logger): Promise<JoinResult> {
     const key = JSON.stringify([request.instanceId, request.projectId, request.imageId, request.hostname, request.metadata]);
     const running = this.#inFlight.get(key);
     if (running) return running;
-    const promise = this.#join(request, deadline).finally(() => this.#inFlight.delete(key));
+    const promise = this.#join(request, deadline, logger).finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, promise);
     return promise;
   }
 
-  async #join(request: JoinRequest, deadline: number): Promise<JoinResult> {
+  async #join(request: JoinRequest, deadline: number, logger: Logger): Promise<JoinResult> {
     const { images, projects, policy } = this.#deps;
     const flag = enrollFlag(request.metadata);
     // Glance answers whether to enroll when the instance does not say, and
@@ -85,11 +85,11 @@ export class JoinService {
       return notRequested();
     }
     const imageProperties = await imageLookup.catch((error: unknown) => {
-      this.#deps.logger.warn('image lookup failed; enrolling without nsosversion', { instance: request.instanceId, error: String(error) });
+      logger.warn('image lookup failed; enrolling without nsosversion', { instance: request.instanceId, error: String(error) });
       return null;
     });
 
-    const projectName = await this.#projectName(request, deadline);
+    const projectName = await this.#projectName(request, deadline, logger);
     const facts: InstanceFacts = { ...request, projectName, imageProperties };
     const desired = desiredEnrollment(facts, policy);
     if (desired.refusedHostClass !== null) {
@@ -97,12 +97,12 @@ export class JoinService {
     }
     const owner: Owner = { instanceId: request.instanceId, projectId: request.projectId };
     try {
-      return await this.#enroll(desired, owner, deadline);
+      return await this.#enroll(desired, owner, deadline, logger);
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
       // read and our write: read again once and answer from what is there now.
       if (error instanceof DuplicateEntryError || (error instanceof ValidationError && error.data['name'] === 'password')) {
-        return this.#enroll(desired, owner, deadline);
+        return this.#enroll(desired, owner, deadline, logger);
       }
       // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
       if (error instanceof ValidationError && error.data['name'] === 'hostname') {
@@ -112,7 +112,7 @@ export class JoinService {
     }
   }
 
-  async #projectName(request: JoinRequest, deadline: number): Promise<string | null> {
+  async #projectName(request: JoinRequest, deadline: number, logger: Logger): Promise<string | null> {
     const { projects, policy } = this.#deps;
     const wanted =
       needsProjectName(policy.naming) ||
@@ -122,13 +122,13 @@ export class JoinService {
     if (needsProjectName(policy.naming)) return projects.projectName(request.projectId, deadline);
     // For policy only: a project section may also be named by id.
     return projects.projectName(request.projectId, deadline).catch((error: unknown) => {
-      this.#deps.logger.warn('project lookup failed; using the project id for policy', { project: request.projectId, error: String(error) });
+      logger.warn('project lookup failed; using the project id for policy', { project: request.projectId, error: String(error) });
       return null;
     });
   }
 
-  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number): Promise<JoinResult> {
-    const { directory, otp, logger } = this.#deps;
+  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger): Promise<JoinResult> {
+    const { directory, otp } = this.#deps;
     const read = await directory.read(
       { hosts: [desired.fqdn, ...desired.subhosts.map((s) => s.fqdn)], services: desired.services.map((s) => s.principal) },
       deadline,

@@ -39,8 +39,8 @@ export function joinAction(options: JoinActionOptions): { measure: Middleware; e
     const deadline = Date.now() + options.joinTimeoutMs;
     const body = await readJsonObject(ctx, options.maxBodySize);
     const request = parseJoinRequest(body, options.domain);
-    const result = await options.join.join(request, deadline);
     const log = ctx.state['log'] as Logger;
+    const result = await options.join.join(request, deadline, log);
     ctx.state['outcome'] = result.outcome;
     if (result.outcome === 'created' || result.outcome === 'reissued') metrics.otps.inc();
     if (result.problems.length) {
