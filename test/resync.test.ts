@@ -155,6 +155,7 @@ test.serial('dry run reports the seeded drift exactly and writes nothing', async
   t.is(table.code, 1);
   t.regex(table.stdout, /^KIND\s+HOST\s+INSTANCE\s+PROJECT\s+ACTION\s+DETAIL/m);
   t.regex(table.stdout, /Dry run, nothing changed/);
+  t.log(`\n${table.stdout}`);
   const one = await resync(['--json', '--host', 'gone.example.test']);
   t.deepEqual((JSON.parse(one.stdout) as JsonPlan).items.map((i) => i.fqdn), ['gone.example.test']);
   const byName = await resync(['--json', '--project', 'demo']);

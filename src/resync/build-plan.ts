@@ -68,7 +68,7 @@ export function buildPlan(actual: ActualState, desired: DesiredState, opts: Plan
       const base = { fqdn: host.fqdn, instanceId: binding.instanceId, projectId: binding.projectId };
       const facts = desired.servers.get(binding.instanceId.toLowerCase());
       if (!facts) {
-        byHost.set(host.fqdn, { kind: 'stale-host', ...base, action: 'delete-host', detail: `instance ${binding.instanceId} is gone from Nova: remove the host` });
+        byHost.set(host.fqdn, { kind: 'stale-host', ...base, action: 'delete-host', detail: 'instance gone from Nova: remove the host' });
         continue;
       }
       if (facts.server.projectId && facts.server.projectId !== binding.projectId) {
@@ -111,7 +111,7 @@ export function buildPlan(actual: ActualState, desired: DesiredState, opts: Plan
           instanceId: binding.instanceId!,
           projectId: binding.projectId,
           action: 'delete-subhost',
-          detail: `instance ${binding.instanceId} and its host are gone: remove the subhost`,
+          detail: 'instance and its host gone: remove the subhost',
         });
       }
     }
@@ -179,8 +179,8 @@ function conflictFor(holder: ActualHost, facts: ServerFacts, desired: DesiredSta
       holderExists,
       action: holderExists ? 'none' : 'delete-host',
       detail: holderExists
-        ? `wanted by instance ${facts.server.id}, bound to instance ${binding.instanceId} which still exists: rename one of them`
-        : `wanted by instance ${facts.server.id}, bound to instance ${binding.instanceId} which is gone: remove the host so the name is free`,
+        ? `name wanted by instance ${facts.server.id}; the holder's instance still exists: rename one of them`
+        : `name wanted by instance ${facts.server.id}; the holder's instance is gone: remove the host to free the name`,
     };
   }
   return {
@@ -191,6 +191,6 @@ function conflictFor(holder: ActualHost, facts: ServerFacts, desired: DesiredSta
     wantedBy,
     holderExists: true,
     action: 'none',
-    detail: `wanted by instance ${facts.server.id}, but it is a subhost of project ${binding?.projectId ?? '?'}: rename the instance or remove the subhost's services`,
+    detail: `name wanted by instance ${facts.server.id}, but it is a subhost of project ${binding?.projectId ?? '?'}: rename the instance or free the subhost`,
   };
 }
