@@ -111,6 +111,15 @@ test.serial('a Keystone that never answers fails within the check timeout', asyn
   }
 });
 
+test.serial('a missing role is a FAIL line that says to run ipa-setup', async (t) => {
+  const removed = await stack.emulator.rpc('role_del', ['Nova Host Manager'], {});
+  if (removed.error) throw new Error(removed.error.message);
+  const run = await check();
+  t.is(run.code, 1);
+  t.deepEqual(run.lines.filter((l) => l.startsWith('FAIL')).length, 1, run.stdout);
+  t.regex(run.lines.find((l) => l.startsWith('FAIL')) ?? '', /^FAIL FreeIPA role "Nova Host Manager".*: FreeIPA shows no role .* — run `novajoin ipa-setup`/);
+});
+
 test.serial('a configuration error is the first and only line', async (t) => {
   const file = join(dir, 'bad.conf');
   const { writeFile } = await import('node:fs/promises');

@@ -7,9 +7,9 @@ import { connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
-import { roleShow } from '../freeipa/commands.js';
+import { roleShow, serviceShow } from '../freeipa/commands.js';
 import { privilegeShow } from './commands.js';
-import { FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
+import { ACIError, FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
 import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
@@ -100,26 +100,57 @@ function freeIpaFix(error: unknown, config: Config): string {
 async function checkRole(ctx: CheckContext, client: FreeIpaClient): Promise<CheckLine> {
   const what = `FreeIPA role "${ROLE}" has privilege "${PRIVILEGE}" with its permissions`;
   const fix = 'run `novajoin ipa-setup` (as a FreeIPA administrator)';
+  const principal = ctx.config.freeipa.principal;
   try {
-    return await withDeadline(ctx.timeoutMs, async () => {
+    return await withDeadline(ctx.timeoutMs, async (): Promise<CheckLine> => {
       const deadline = Date.now() + ctx.timeoutMs;
-      const role = (await client.call(roleShow(ROLE), { deadline })).result;
+      let role: Record<string, unknown>;
+      try {
+        role = (await client.call(roleShow(ROLE), { deadline })).result;
+      } catch (error) {
+        // Reading roles takes FreeIPA's "RBAC Readers"; without it the role
+        // looks absent. The principal's own entry still says which roles it is in.
+        if (error instanceof NotFoundError || error instanceof ACIError) return membershipOnly(client, principal, deadline, what, fix);
+        throw error;
+      }
       const privileges = lower(role['memberof_privilege']);
       if (!privileges.includes(PRIVILEGE.toLowerCase())) return { ok: false, what, why: `the role lacks the privilege (has: ${privileges.join(', ') || 'none'})`, fix };
-      const principal = ctx.config.freeipa.principal;
       if (principal && !lower(role['member_service']).includes(principal.toLowerCase())) {
         return { ok: false, what, why: `${principal} is not a member of the role`, fix };
       }
-      const privilege = (await client.call(privilegeShow(PRIVILEGE), { deadline })).result;
+      let privilege: Record<string, unknown>;
+      try {
+        privilege = (await client.call(privilegeShow(PRIVILEGE), { deadline })).result;
+      } catch (error) {
+        if (error instanceof NotFoundError || error instanceof ACIError) return { ok: true, what: `FreeIPA role "${ROLE}" has privilege "${PRIVILEGE}" (its permissions are not readable from here)` };
+        throw error;
+      }
       const held = new Set(lower(privilege['memberof_permission']));
       const missing = [...PERMISSIONS.map((p) => p.name), ...SYSTEM_PERMISSIONS].filter((p) => !held.has(p.toLowerCase()));
       if (missing.length) return { ok: false, what, why: `the privilege lacks ${missing.join(', ')}`, fix };
       return { ok: true, what };
     });
   } catch (error) {
-    if (error instanceof NotFoundError) return { ok: false, what, why: `FreeIPA has no role "${ROLE}" (or it may not be read)`, fix };
     return fail(what, error, error instanceof FreeIpaError ? fix : 'check that FreeIPA is up');
   }
+}
+
+/** When the role cannot be read: the principal's own memberof_role ("System: Read Services" lets anyone read it). */
+async function membershipOnly(client: FreeIpaClient, principal: string, deadline: number, what: string, fix: string): Promise<CheckLine> {
+  if (!principal) {
+    return { ok: false, what, why: `FreeIPA shows no role "${ROLE}" (missing, or not readable by this principal)`, fix: `${fix}; or set [freeipa] principal so that check can read the principal's own roles` };
+  }
+  let roles: string[];
+  try {
+    roles = lower((await client.call(serviceShow(principal), { deadline })).result['memberof_role']);
+  } catch (error) {
+    if (error instanceof NotFoundError) return { ok: false, what, why: `FreeIPA has neither a readable role "${ROLE}" nor the service ${principal}`, fix };
+    throw error;
+  }
+  if (roles.includes(ROLE.toLowerCase())) {
+    return { ok: true, what: `FreeIPA: ${principal} is a member of role "${ROLE}" (the role itself is not readable from here, so its privileges were not checked)` };
+  }
+  return { ok: false, what, why: `FreeIPA shows no role "${ROLE}" and ${principal} is not in one by that name`, fix };
 }
 
 function lower(value: unknown): string[] {
