@@ -13,7 +13,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { formatBinding } from '../src/domain/binding.js';
 import { retryLevels, retryQueueName } from '../src/notify/topology.js';
 import type { BenchIpa } from './ipa.js';
-import { forkTs, memoryOf, watchMemory } from './proc.js';
+import { forkTs, memoryOf, watchMemory, type Runtime } from './proc.js';
 
 export const DEFAULT_FIXTURE = new URL('../../shared/fixtures/nova-notifications/delete--versioned--instance.delete.end.json', import.meta.url).pathname;
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -35,6 +35,7 @@ export interface DeleteSpec {
   readonly fixture: string;
   readonly logFd: number;
   readonly nodeFlags: readonly string[];
+  readonly runtime: Runtime;
 }
 
 export interface DeleteResult {
@@ -118,6 +119,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
     args: ['--config-file', spec.configFile],
     nodeFlags: spec.nodeFlags,
     logFd: spec.logFd,
+    runtime: spec.runtime,
   });
   const memory = watchMemory(notify.pid);
   const model = await connect(AMQP_URL, { timeout: 10_000 });

@@ -53,8 +53,22 @@ export function summariseProfile(file: string, top = 25): string {
   for (const [id, us] of selfUs) {
     const node = byId.get(id)!;
     const f = node.callFrame;
-    if (f.functionName === '(idle)') idleUs += us;
-    selfByFunction.set(frameName(f), (selfByFunction.get(frameName(f)) ?? 0) + us);
+    if (f.functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
+    // A native function (writev, Hmac...) is named with the nearest JS caller, which says what it was for.
+    let label = frameName(f);
+    if (!f.url && !f.functionName.startsWith('(')) {
+      for (let cur = parent.get(id); cur !== undefined; cur = parent.get(cur)) {
+        const caller = byId.get(cur)!.callFrame;
+        if (caller.url && !caller.url.startsWith('node:')) {
+          label += ` < ${frameName(caller)}`;
+          break;
+        }
+      }
+    }
+    selfByFunction.set(label, (selfByFunction.get(label) ?? 0) + us);
     selfByFile.set(shortUrl(f.url), (selfByFile.get(shortUrl(f.url)) ?? 0) + us);
     // Inclusive time of our own functions: every src/ frame on this sample's stack, once each.
     const seen = new Set<string>();

@@ -31,7 +31,9 @@ import { DEFAULT_FIXTURE, runDeletes, type DeleteHost, type DeleteResult } from 
 import { startBenchIpa, type BenchIpa } from './ipa.js';
 import type { LoadResult, LoadSpec, RequestRecord } from './load.js';
 import type { NovaInstance } from './nova-request.js';
-import { forkTs, memoryOf, watchMemory, type Child } from './proc.js';
+import { cpus } from 'node:os';
+import { loadConfigFile } from '../src/config/load.js';
+import { bundleAvailable, cpuMsOf, forkTs, machineBusyMs, memoryOf, removeBundles, watchMemory, type Child, type Runtime } from './proc.js';
 import { summariseProfile } from './profile-summary.js';
 import type { RpcSpan, ServerReply } from './server-process.js';
 import { ascending, mb, ms, num, percentile, renderPairs, renderTable } from './stats.js';
@@ -63,6 +65,8 @@ Deletes:
   --fixture FILE       the captured versioned delete (default ../shared/fixtures/.../instance.delete.end.json)
 
 Diagnostics:
+  --runtime bundle|tsx how the services run: bundle = plain JavaScript as in production (default),
+                       tsx = the TypeScript sources through tsx (default with --profile: file names in profiles)
   --profile            run the service (and notify) under node --cpu-prof and print the hottest functions
   --keep               keep the run directory (config, logs, profiles)
   --help
@@ -85,6 +89,7 @@ const { values: opts } = parseArgs({
     prefetch: { type: 'string' },
     fixture: { type: 'string', default: DEFAULT_FIXTURE },
     profile: { type: 'boolean', default: false },
+    runtime: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -117,6 +122,12 @@ const deleteLatency = int('delete-latency', opts['delete-latency'], 0);
 const deleteWaitMs = int('delete-wait', opts['delete-wait'], 1) * 1000;
 const prefetch = opts.prefetch !== undefined ? int('prefetch', opts.prefetch, 1) : undefined;
 const calibrationRepeats = Math.max(...repeatsList);
+const runtimeOption = opts.runtime ?? (opts.profile || !bundleAvailable() ? 'tsx' : 'bundle');
+if (runtimeOption !== 'bundle' && runtimeOption !== 'tsx') {
+  process.stderr.write(`--runtime must be bundle or tsx, not "${runtimeOption}"\n`);
+  process.exit(2);
+}
+const runtime: Runtime = runtimeOption;
 
 // ---- helpers -----------------------------------------------------------------
 
@@ -226,12 +237,13 @@ try {
     },
   });
 
-  server = await forkTs('bench/server-process.ts', { args: ['--config-file', configFile], nodeFlags, logFd: serverLog });
+  server = await forkTs('bench/server-process.ts', { args: ['--config-file', configFile], nodeFlags, logFd: serverLog, runtime });
   load = await forkTs('bench/load.ts');
   const srv = server;
+  const slots = loadConfigFile(configFile).config.freeipa.maxConcurrency;
   const gen = load;
   const idleRss = memoryOf(srv.pid)?.rss ?? NaN;
-  log(`novajoin-server pid ${srv.pid} at ${srv.ready.url}, RSS ${mb(idleRss)} after start`);
+  log(`novajoin-server pid ${srv.pid} at ${srv.ready.url} (${runtime === 'bundle' ? 'plain JavaScript' : 'through tsx'}), RSS ${mb(idleRss)} after start`);
 
   const drive = (instances: readonly NovaInstance[], concurrency: number, repeats: number, parallelRepeats = false) =>
     gen.ask<LoadResult>({ type: 'run', url: srv.ready.url, token, instances, concurrency, repeats, parallelRepeats, timeoutMs } satisfies LoadSpec, 'result');
@@ -280,11 +292,25 @@ try {
           row += 1;
           ipa.emulator.setLatency(latency);
           const instances = makeInstances(`bench${runId}-s${row}`, n, projectId, imageId);
-          log(`storm ${row}: ${n} instances, ${c} concurrent, ${r} requests each, FreeIPA latency ${latency} ms`);
+          log(`storm ${row}: ${n} instances, ${c} concurrent, ${r} requests each, FreeIPA latency ${latency} ms, ${slots} FreeIPA slots`);
           const before = await serverStats();
           ipa.emulator.resetCounters();
           const memory = watchMemory(srv.pid);
+          const cpu0 = { server: cpuMsOf(srv.pid), load: cpuMsOf(gen.pid), self: process.cpuUsage(), machine: machineBusyMs() };
           const result = await drive(instances, c, r, opts['parallel-repeats']);
+          const selfCpu = process.cpuUsage(cpu0.self);
+          const used = {
+            server: cpuMsOf(srv.pid) - cpu0.server,
+            self: (selfCpu.user + selfCpu.system) / 1000,
+            load: cpuMsOf(gen.pid) - cpu0.load,
+            machine: machineBusyMs() - cpu0.machine,
+          };
+          const cpuShare = (ms: number) => `${num((ms / result.wallMs) * 100)}%`;
+          // Other processes on the machine compete for the same cores: said, so a slow run can be read for what it is.
+          const cpuNote =
+            `CPU (% of one core, ${cpus().length} cores): novajoin-server ${cpuShare(used.server)} (${ms(used.server / result.records.length, 2)} per request), ` +
+            `test FreeIPA and OpenStack ${cpuShare(used.self)}, load generator ${cpuShare(used.load)}, ` +
+            `other processes ${cpuShare(Math.max(0, used.machine - used.server - used.self - used.load))}`;
           const rssSampled = memory.stop();
           const counters = ipa.emulator.counters();
           const after = await serverStats();
@@ -297,6 +323,9 @@ try {
           if (result.otpMismatches) errors.set('otp-mismatch', result.otpMismatches);
           const errorCount = [...errors.values()].reduce((a, b) => a + b, 0);
           const expectedRt = n * rtFirst + n * (r - 1) * rtRepeat;
+          // What FreeIPA alone allows: [freeipa] max_concurrency calls in flight, each taking at least the latency.
+          const rtPerRequest = expectedRt / (n * r);
+          const slotBound = latency > 0 ? (slots / (latency / 1000)) / rtPerRequest : Infinity;
           const outsideMean = (latencies.reduce((a, b) => a + b, 0) - (after.rpcMs - before.rpcMs)) / latencies.length;
           rows.push([
             String(n), String(c), String(r), `${latency} ms`,
@@ -306,8 +335,9 @@ try {
           ]);
           stormNotes.push(
             `storm ${row}: ${latencies.length} requests in ${(result.wallMs / 1000).toFixed(1)} s; first joins p50 ${ms(percentile(firstLatencies, 50))} p99 ${ms(percentile(firstLatencies, 99))}; ` +
-              `FreeIPA round trips ${counters.roundTrips} (expected ${num(expectedRt)}), logins ${counters.logins}, writes ${counters.writes}, client retries ${after.retries - before.retries}; ` +
-              `mean time outside FreeIPA calls ${ms(outsideMean)}; sampled peak RSS ${mb(rssSampled)}${errorCount ? `; errors ${describeErrors(errors)}` : ''}`,
+              `FreeIPA round trips ${counters.roundTrips} (expected ${num(expectedRt)}); ${slots} FreeIPA slots x ${latency} ms allow at most ${num(slotBound)} joins/s (mean latency >= ${ms((c / slotBound) * 1000, 0)} at ${c} in flight); ` +
+              `logins ${counters.logins}, writes ${counters.writes}, client retries ${after.retries - before.retries}; ` +
+              `mean time outside FreeIPA calls ${ms(outsideMean)}; sampled peak RSS ${mb(rssSampled)}; ${cpuNote}${errorCount ? `; errors ${describeErrors(errors)}` : ''}`,
           );
           verdictRows.push({ n, c, l: latency, p99: percentile(latencies, 99), errors: errorCount });
           if (row === 1 || n > stormHosts.length) {
@@ -329,7 +359,7 @@ try {
     }));
     const hosts = [...stormHosts.slice(0, deletes), ...extra];
     log(`deletes: ${hosts.length} instance.delete.end, FreeIPA latency ${deleteLatency} ms`);
-    deleteResult = await runDeletes({ ipa, configFile, hosts, latencyMs: deleteLatency, waitMs: deleteWaitMs, fixture: opts.fixture, logFd: notifyLog, nodeFlags });
+    deleteResult = await runDeletes({ ipa, configFile, hosts, latencyMs: deleteLatency, waitMs: deleteWaitMs, fixture: opts.fixture, logFd: notifyLog, nodeFlags, runtime });
   }
 
   // ---- report ------------------------------------------------------------------
@@ -362,7 +392,7 @@ try {
   );
   if (firstOverhead.orphans + (repeatOverhead?.orphans ?? 0) > 0) out.push(`  (${firstOverhead.orphans + (repeatOverhead?.orphans ?? 0)} FreeIPA calls fell outside every request window)`);
   if (calibrationErrors.size) out.push(`  calibration errors: ${describeErrors(calibrationErrors)}`);
-  out.push(`  novajoin-server RSS after start ${mb(idleRss)}, peak (VmHWM) ${mb(peakRss)}`);
+  out.push(`  novajoin-server ${runtime === 'bundle' ? 'as plain JavaScript' : 'through tsx (its loader thread adds to the RSS)'}: RSS after start ${mb(idleRss)}, peak (VmHWM) ${mb(peakRss)}`);
 
   if (deleteResult) {
     const d = deleteResult;
@@ -422,6 +452,7 @@ try {
   await server?.stop().catch(() => undefined);
   await ipa?.emulator.close().catch(() => undefined);
   await openstack?.stop().catch(() => undefined);
+  removeBundles();
   closeSync(serverLog);
   closeSync(notifyLog);
   if (opts.keep || failed) log(`kept ${dir}`);
