@@ -28,15 +28,16 @@ export interface StackConfigOptions {
   readonly set?: Record<string, string>;
 }
 
-/** A join.conf for the test stack: Kerberos login with the stack's keytab, LDAP over StartTLS bound as the root DN. */
+/** A join.conf for the test stack: Kerberos login with the stack's keytab, LDAP over StartTLS bound as the stack's system account. */
 export async function writeStackConfig(opts: StackConfigOptions): Promise<string> {
   const { dir, stack, openstack } = opts;
-  if (!stack.slapd) throw new Error('the CLI tests need the slapd-backed stack');
+  const ldap = stack.ldap;
+  if (!ldap) throw new Error('the CLI tests need the slapd-backed stack');
   // One CA bundle for FreeIPA's HTTPS and LDAP, as /etc/ipa/ca.crt is in production.
   const bundle = join(dir, 'ca-bundle.pem');
-  await writeFile(bundle, `${await readFile(stack.caFile, 'utf8')}\n${await readFile(stack.slapd.caFile, 'utf8')}`);
+  await writeFile(bundle, `${await readFile(stack.caFile, 'utf8')}\n${await readFile(ldap.caFile, 'utf8')}`);
   const bindPassword = join(dir, 'ldap-bind.password');
-  await writeFile(bindPassword, `${stack.slapd.rootPassword}\n`, { mode: 0o600 });
+  await writeFile(bindPassword, `${ldap.bindPassword}\n`, { mode: 0o600 });
   const otpSecret = join(dir, 'otp.key');
   await writeFile(otpSecret, 'x'.repeat(48), { mode: 0o600 });
   const sections: Record<string, Record<string, string>> = {
@@ -57,9 +58,9 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
       timeout: '20',
     },
     ldap: {
-      url: stack.slapd.url,
+      url: ldap.url,
       starttls: 'true',
-      bind_dn: stack.slapd.rootDn,
+      bind_dn: ldap.bindDn,
       bind_password_file: bindPassword,
       base_dn: stack.suffix,
     },
