@@ -148,12 +148,18 @@ for (const format of ['unversioned', 'versioned'] as const) {
     publish(update);
     await until('the compact subhost to go', () => host('some-server.ctlplane.example.test'), (h) => h === null);
     t.truthy(await host(FQDN), 'the host itself stays');
+    const vip = await until('the host to stop managing the shared VIP service', () => service('haproxy/vip-e2e.example.test@EXAMPLE.TEST'), (v) => !(v?.attrs['managedby'] ?? []).some((dn) => dn.startsWith(`fqdn=${FQDN},`)));
+    t.truthy(vip, 'the VIP service stays for the peer that still manages it');
 
     publish(update, variant(update, (m) => {
       payloadData(m)['metadata'] = { ipa_enroll: 'True', compact_service_HTTP: '["storage"]' };
     }));
-    const added = await until('the new service', () => service('HTTP/some-server.storage.example.test@EXAMPLE.TEST'), (s) => s !== null);
-    t.true((added!.attrs['managedby'] ?? []).some((dn) => dn.startsWith(`fqdn=${FQDN},`)));
+    // service_add and service_add_host are two items of one batch: wait for both, not the first alone
+    const added = await until('the new service, managed by the host', () => service('HTTP/some-server.storage.example.test@EXAMPLE.TEST'), (s) =>
+      (s?.attrs['managedby'] ?? []).some((dn) => dn.startsWith(`fqdn=${FQDN},`)),
+    );
+    t.truthy(await host('some-server.storage.example.test'), 'its subhost too');
+    t.truthy(added);
   });
 
   test.serial(`${format} rebuild.end disables the enrolled host, and the next join hands out a new OTP`, async (t) => {

@@ -10,7 +10,7 @@ import { checkFreeIpa, checkLdap, checkOpenStack, checkRabbit, formatLine, type 
 import { createLogger } from '../log/logger.js';
 import { loadConfiguration } from './common.js';
 
-const USAGE = `Usage: novajoin check [--config FILE] [--timeout SECONDS]
+const USAGE = `Usage: novajoin check [--config-file FILE] [--timeout SECONDS]
 
 Checks the configuration, the FreeIPA login and role, Keystone, Nova, Glance,
 RabbitMQ and LDAP, and prints one line each: OK <what>, or
@@ -24,7 +24,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { config: { type: 'string' }, timeout: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
+      options: {
+        'config-file': { type: 'string' },
+        config: { type: 'string' },
+        timeout: { type: 'string', default: '10' },
+        help: { type: 'boolean', default: false },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -45,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let loaded;
   try {
-    loaded = loadConfiguration(values.config);
+    loaded = loadConfiguration(values['config-file'] ?? values.config);
   } catch (error) {
     const why = error instanceof ConfigError ? error.message : (error as Error).message;
     print({ ok: false, what: 'configuration', why, fix: 'fix the file named above (`novajoin sample-config` shows every option)' });

@@ -17,7 +17,7 @@ import { precreateHost, writeOtpFile } from '../setup/precreate.js';
 import { ensureRbac } from '../setup/rbac.js';
 import { loadConfiguration } from './common.js';
 
-const USAGE = `Usage: novajoin ipa-setup [--config FILE] [--password-file FILE] [--user admin]
+const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--password-file FILE] [--user admin]
                           [--hostname FQDN | --principal nova/FQDN@REALM] [--keytab FILE]
                           [--getkeytab-command CMD] [--skip-keytab] [--rotate-keytab]
                           [--precreate FQDN [--otp-file FILE]]
@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
+        'config-file': { type: 'string' },
         config: { type: 'string' },
         'password-file': { type: 'string' },
         user: { type: 'string', default: 'admin' },
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let client: FreeIpaClient | undefined;
   try {
-    const { config, warnings } = loadConfiguration(values.config);
+    const { config, warnings } = loadConfiguration(values['config-file'] ?? values.config);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     const realm = config.freeipa.realm;
     const principal = servicePrincipal(values.principal ?? (config.freeipa.principal || undefined), values.hostname, realm);

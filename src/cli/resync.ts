@@ -13,7 +13,7 @@ import { planToJson, renderTable } from '../resync/render.js';
 import { MassRemovalRefused, runResync } from '../resync/run.js';
 import { loadConfiguration } from './common.js';
 
-const USAGE = `Usage: novajoin resync [--config FILE] [--apply] [--json] [--project ID|NAME] [--host FQDN] [--force]
+const USAGE = `Usage: novajoin resync [--config-file FILE] [--apply] [--json] [--project ID|NAME] [--host FQDN] [--force]
 
 Compares every Nova server that asks to enroll with the FreeIPA hosts novajoin
 created, and prints what differs: hosts whose instance is gone, services and
@@ -25,7 +25,7 @@ hosts handed an OTP more than [DEFAULT] stale_otp_age ago that never enrolled.
   --project    only items of this project (id or name)
   --host       only items of this host
   --force      apply even when the plan removes more than half of the hosts
-  --config     join.conf (default /etc/novajoin/join.conf or $NOVAJOIN_CONFIG_FILE)
+  --config-file  join.conf (default /etc/novajoin/join.conf or $NOVAJOIN_CONFIG_FILE)
 
 Exit status: 0 in sync (after --apply: everything applied), 1 drift found
 (after --apply: items left for an operator), 2 error.
@@ -37,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
+        'config-file': { type: 'string' },
         config: { type: 'string' },
         apply: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { config, warnings } = loadConfiguration(values.config);
+    const { config, warnings } = loadConfiguration(values['config-file'] ?? values.config);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     // stdout carries the plan; the log goes to stderr.
     const logger = createLogger({ debug: config.log.debug, format: config.log.format, service: 'novajoin-resync', stream: process.stderr });

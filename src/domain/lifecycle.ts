@@ -8,8 +8,8 @@ import { AlreadyInactiveError, EmptyModlistError, FreeIpaError, NotFoundError, A
 import type { Logger } from '../log/logger.js';
 import { validateHostname } from './hostname.js';
 import { desiredEnrollment, type EnrollmentPolicy } from './model.js';
-import { planAttributeChanges, planRemovals, planServiceAdds, type Owner } from './plan.js';
-import type { Directory, HostState, ProjectLookup, WriteOp } from './ports.js';
+import { planAttributeChanges, planRemovals, planServiceAdds, principalHost, type Owner } from './plan.js';
+import type { Directory, HostState, ProjectLookup, ReadResult, WriteOp } from './ports.js';
 
 export type LifecycleOutcome = 'applied' | 'ignored';
 
@@ -61,7 +61,7 @@ export class InstanceLifecycle {
     const found = await this.#findHost(ref, deadline);
     if (!found) return 'ignored';
     const { host, owner, hostsOfInstance } = found;
-    const read = await this.#deps.directory.read({ servicesManagedBy: [host.fqdn] }, deadline);
+    const read = await this.#withServiceHosts(await this.#deps.directory.read({ servicesManagedBy: [host.fqdn] }, deadline), hostsOfInstance, deadline);
     const ops: WriteOp[] = [...planRemovals(null, { ...read, hostsOfInstance }, host.fqdn, owner), { op: 'deleteHost', fqdn: host.fqdn, updateDns: true }];
     await this.#apply(ops, deadline, 'delete');
     this.#deps.logger.info('host removed', { fqdn: host.fqdn, instance: ref.instanceId, operations: ops.length });
@@ -86,7 +86,8 @@ export class InstanceLifecycle {
     const found = await this.#findHost(update, deadline);
     if (!found) return 'ignored';
     const { host, owner, hostsOfInstance } = found;
-    const projectName = await this.#deps.projects.projectName(owner.projectId, deadline).catch(() => null);
+    // A failed lookup is not "no name": judged by id, services allowed by name would be removed. It is retried.
+    const projectName = await this.#deps.projects.projectName(owner.projectId, deadline);
     // The host keeps its name: it is the anchor, whatever naming says today.
     const desired = desiredEnrollment(
       { instanceId: owner.instanceId, projectId: owner.projectId, projectName, hostname: host.fqdn, metadata: update.metadata, imageProperties: update.imageProperties },
@@ -94,8 +95,12 @@ export class InstanceLifecycle {
         ? this.#deps.policy
         : { ...this.#deps.policy, naming: { ...this.#deps.policy.naming, domain: domainOf(host.fqdn) } },
     );
-    const read = await this.#deps.directory.read(
-      { hosts: desired.subhosts.map((s) => s.fqdn), services: desired.services.map((s) => s.principal), servicesManagedBy: [host.fqdn] },
+    const read = await this.#withServiceHosts(
+      await this.#deps.directory.read(
+        { hosts: desired.subhosts.map((s) => s.fqdn), services: desired.services.map((s) => s.principal), servicesManagedBy: [host.fqdn] },
+        deadline,
+      ),
+      hostsOfInstance,
       deadline,
     );
     const adds = planServiceAdds(desired, read, owner);
@@ -113,7 +118,7 @@ export class InstanceLifecycle {
     const deadline = Date.now() + this.#deps.timeoutMs;
     const addresses = event.fixedIps.filter((ip) => ip.version === 4).map((ip) => ip.address);
     if (addresses.length === 0) return 'ignored';
-    const projectName = await this.#deps.projects.projectName(event.projectId, deadline).catch(() => null);
+    const projectName = await this.#deps.projects.projectName(event.projectId, deadline);
     const hostname = validateHostname(event.hostname, this.#deps.policy.naming.domain);
     const desired = desiredEnrollment(
       { instanceId: event.instanceId, projectId: event.projectId, projectName, hostname, metadata: event.metadata, imageProperties: event.imageProperties },
@@ -153,6 +158,19 @@ export class InstanceLifecycle {
     );
     if (!host || host.binding?.kind !== 'host') return null;
     return { host, owner: { instanceId: ref.instanceId, projectId: host.binding.projectId }, hostsOfInstance };
+  }
+
+  /**
+   * The hosts of the services this host manages, when not read yet: whether a
+   * service may be removed depends on its host being one novajoin made (a
+   * shared subhost such as a VIP). One more round trip, only when needed.
+   */
+  async #withServiceHosts(read: ReadResult, hostsOfInstance: readonly HostState[], deadline: number): Promise<ReadResult> {
+    const known = new Set([...read.hosts.keys(), ...hostsOfInstance.map((h) => h.fqdn)]);
+    const missing = [...new Set(read.servicesManagedBy.map((s) => principalHost(s.principal)))].filter((h): h is string => h !== null && !known.has(h));
+    if (missing.length === 0) return read;
+    const { hosts } = await this.#deps.directory.read({ hosts: missing }, deadline);
+    return { ...read, hosts: new Map([...read.hosts, ...hosts]) };
   }
 
   /** Writes; what is already done counts as done, any other refusal is an ApplyError. */

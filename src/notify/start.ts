@@ -9,8 +9,9 @@ import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
-import { enrollmentPolicy } from '../server/start.js';
+import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import { neutronPort, projectPort } from '../server/ports.js';
+import { startPeriodicResync } from '../resync/periodic.js';
 import { LifecycleEventHandler } from './event-handler.js';
 import { startNotifyListener, type NotifyListener } from './listener.js';
 
@@ -55,12 +56,15 @@ export async function startNotify(config: Config, logger: Logger, overrides: Not
     ...(overrides.metricsPort !== undefined ? { metricsPort: overrides.metricsPort } : {}),
     ...(overrides.connectionName ? { connectionName: overrides.connectionName } : {}),
   });
+  // B6: optional, and one listener of the deployment at a time (a RabbitMQ lock).
+  const periodic = startPeriodicResync({ config, logger: logger.child({ component: 'resync' }), lifecycle, directory, ...(overrides.url ? { url: overrides.url } : {}) });
   let closing: Promise<void> | null = null;
   return {
     listener,
     lifecycle,
     close() {
       closing ??= (async () => {
+        await periodic.stop();
         await listener.close();
         await freeipa?.close();
       })();

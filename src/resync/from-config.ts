@@ -13,7 +13,7 @@ import { LdapInventory } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { imagePort, projectPort } from '../server/ports.js';
-import { enrollmentPolicy } from '../server/start.js';
+import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import type { ResyncDependencies } from './run.js';
 
 export interface BuiltResync {

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
-import type { EnrollmentPolicy } from '../domain/model.js';
+import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import { OtpMinter } from '../domain/otp.js';
 import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
@@ -40,10 +40,6 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   readonly join: JoinService;
   close(): Promise<void>;
-}
-
-export function enrollmentPolicy(config: Config, realm = config.freeipa.realm): EnrollmentPolicy {
-  return { naming: config.naming, realm, projects: config.projects };
 }
 
 export async function startServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<RunningServer> {
