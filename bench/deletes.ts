@@ -13,7 +13,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { formatBinding } from '../src/domain/binding.js';
 import { retryLevels, retryQueueName } from '../src/notify/topology.js';
 import type { BenchIpa } from './ipa.js';
-import { forkTs, memoryOf, watchMemory, type Runtime } from './proc.js';
+import { cpuMsOf, forkTs, memoryOf, watchMemory, type Runtime } from './proc.js';
 
 export const DEFAULT_FIXTURE = new URL('../../shared/fixtures/nova-notifications/delete--versioned--instance.delete.end.json', import.meta.url).pathname;
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -54,6 +54,9 @@ export interface DeleteResult {
   readonly perSecond: number;
   readonly roundTrips: number;
   readonly peakRss: number;
+  /** CPU ms used during the deletes by novajoin-notify and by this process (the test FreeIPA). */
+  readonly notifyCpuMs: number;
+  readonly ipaCpuMs: number;
 }
 
 interface Fixture {
@@ -129,6 +132,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
     const bodies = spec.hosts.map((host) => deleteBody(fixture, host));
     spec.ipa.emulator.resetCounters();
     const remaining = new Set(spec.hosts.map((h) => h.fqdn));
+    const cpu0 = { notify: cpuMsOf(notify.pid), self: process.cpuUsage() };
     const started = performance.now();
     for (const body of bodies) {
       // Nova's notifier: the captured properties, persistent as oslo's rabbit driver sends them.
@@ -154,6 +158,8 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
       if (remaining.size > 0) await new Promise((r) => setTimeout(r, 20));
     }
     const elapsedMs = (remaining.size === 0 ? lastGone : performance.now()) - started;
+    const selfCpu = process.cpuUsage(cpu0.self);
+    const notifyCpuMs = cpuMsOf(notify.pid) - cpu0.notify;
     const roundTrips = spec.ipa.emulator.counters().roundTrips;
     const deadLettered = (await channel.checkQueue(notifications.deadLetterQueue)).messageCount;
     let retrying = 0;
@@ -172,6 +178,8 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
       perSecond: removed / (elapsedMs / 1000),
       roundTrips,
       peakRss: Math.max(memory.stop(), memoryOf(notify.pid)?.peak ?? 0),
+      notifyCpuMs,
+      ipaCpuMs: (selfCpu.user + selfCpu.system) / 1000,
     };
   } finally {
     memory.stop();
