@@ -28,7 +28,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stdout;
   const tty = Boolean((stream as NodeJS.WriteStream).isTTY);
   const text = options.format === 'text' || (options.format !== 'json' && tty);
-  const formats = [winston.format.errors({ stack: true }), redact(), winston.format.timestamp()];
+  // winston runs every format before its transports drop records below the
+  // level, so each debug line was redacted and serialised for nothing (a
+  // FreeIPA call logs one): drop those first. A falsy info ends the chain.
+  let logger: winston.Logger | undefined;
+  const enabled = winston.format((info) => (!logger || logger.isLevelEnabled(info.level) ? info : false));
+  const formats = [enabled(), winston.format.errors({ stack: true }), redact(), winston.format.timestamp()];
   const format = text
     ? winston.format.combine(
         ...formats,
@@ -38,12 +43,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }),
       )
     : winston.format.combine(...formats, winston.format.json());
-  return winston.createLogger({
+  logger = winston.createLogger({
     level: options.debug ? 'debug' : 'info',
     defaultMeta: options.service ? { service: options.service } : undefined,
     format,
     transports: [new winston.transports.Stream({ stream })],
   });
+  return logger;
 }
 
 /** A logger that drops everything: for library use and quiet tests. */
