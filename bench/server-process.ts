@@ -25,7 +25,7 @@ export type ServerRequest = { type: 'record'; on: boolean } | { type: 'spans' } 
 export type ServerReply =
   | { type: 'ready'; url: string; pid: number }
   | { type: 'spans'; spans: RpcSpan[] }
-  | { type: 'stats'; roundTrips: number; logins: number; retries: number; errors: Record<string, number>; rpcCount: number; rpcMs: number };
+  | { type: 'stats'; roundTrips: number; logins: number; retries: number; errors: Record<string, number>; rpcCount: number; rpcMs: number; memory: NodeJS.MemoryUsage };
 
 const { values } = parseArgs({ options: { 'config-file': { type: 'string' } } });
 const { config, warnings } = loadConfiguration(values['config-file']);
@@ -54,7 +54,7 @@ process.on('message', (message: ServerRequest) => {
     spans = [];
   } else if (message.type === 'stats') {
     const stats = freeipa.stats;
-    send({ type: 'stats', roundTrips: stats.roundTrips, logins: stats.logins, retries: stats.retries, errors: stats.errors, rpcCount, rpcMs });
+    send({ type: 'stats', roundTrips: stats.roundTrips, logins: stats.logins, retries: stats.retries, errors: stats.errors, rpcCount, rpcMs, memory: process.memoryUsage() });
   }
 });
 send({ type: 'ready', url: server.url, pid: process.pid });
