@@ -59,7 +59,7 @@ function post(agent: http.Agent, base: URL, token: string | null, instance: Nova
       resolve(answer);
     };
     const req = http.request(
-      { host: base.hostname, port: base.port, path: '/v1/', method: 'POST', agent, headers: novaHeaders(token, body), signal: AbortSignal.timeout(timeoutMs) },
+      { host: base.hostname, port: base.port, path: '/v1/', method: 'POST', agent, setHost: false, headers: novaHeaders(base.host, token, body), signal: AbortSignal.timeout(timeoutMs) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

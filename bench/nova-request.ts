@@ -42,9 +42,10 @@ export function novaBody(instance: NovaInstance): string {
   });
 }
 
-/** The headers of the captured request (Host and Content-Length are added by node:http). */
-export function novaHeaders(token: string | null, body: string): Record<string, string> {
+/** The headers of the captured request, in its order (Host first, as python-requests sends it). */
+export function novaHeaders(host: string, token: string | null, body: string): Record<string, string> {
   return {
+    Host: host,
     'User-Agent': 'openstack-nova-vendordata',
     'Accept-Encoding': 'gzip, deflate',
     Accept: 'application/json',
