@@ -10,7 +10,8 @@
  *
  * Phases:
  *  1. warm-up: Keystone token validation, Glance image and FreeIPA session
- *     cached, JIT warm (not measured);
+ *     cached, the service's code optimised by V8 (a cold process runs the
+ *     first storm about a third slower); not measured;
  *  2. calibration, one request at a time: FreeIPA round trips and writes per
  *     first join and per repeat join (exact counter deltas), and the service
  *     overhead per join (latency minus the FreeIPA calls the service made
@@ -54,7 +55,8 @@ Join storm:
   --parallel-repeats   send an instance's R requests at once instead of one after another
   --timeout MS         Nova's vendordata_dynamic_read_timeout (default 5000)
   --ipa-concurrency N  [freeipa] max_concurrency of the service (default: the shipped default)
-  --warmup N           instances joined before measuring (default 20)
+  --warmup N           instances joined (twice each, 50 at a time) before measuring, so that the
+                       service is measured with its code optimised, as a long-running one is (default 300)
   --calibrate N        instances joined one at a time for round trips and overhead (default 50)
 
 Deletes:
@@ -81,7 +83,7 @@ const { values: opts } = parseArgs({
     'parallel-repeats': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '5000' },
     'ipa-concurrency': { type: 'string' },
-    warmup: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '300' },
     calibrate: { type: 'string', default: '50' },
     deletes: { type: 'string' },
     'delete-latency': { type: 'string', default: '5' },
@@ -251,7 +253,7 @@ try {
 
   // 1. warm-up
   if (warmup > 0) {
-    const result = await drive(makeInstances(`bench${runId}-w`, warmup, projectId, imageId), Math.min(warmup, 10), 2);
+    const result = await drive(makeInstances(`bench${runId}-w`, warmup, projectId, imageId), Math.min(warmup, 50), 2);
     const errors = errorsOf(result.records);
     if (errors.size > 0) throw new Error(`warm-up joins failed (${describeErrors(errors)}); see ${join(logDir, 'novajoin-server.log')}`);
   }
@@ -445,7 +447,8 @@ try {
 
   if (opts.profile) {
     await srv.stop();
-    const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader thread is not ours).
+    const files = readdirSync(profileDir).filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
     for (const file of files) process.stdout.write(`\n${summariseProfile(join(profileDir, file))}\n`);
     if (files.length === 0) process.stdout.write('\nno CPU profile was written (the process did not exit by itself)\n');
   }
