@@ -13,7 +13,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { formatBinding } from '../src/domain/binding.js';
 import { retryLevels, retryQueueName } from '../src/notify/topology.js';
 import type { BenchIpa } from './ipa.js';
-import { cpuMsOf, forkTs, memoryOf, watchMemory, type Runtime } from './proc.js';
+import { cpuMsOf, forkTs, machineBusyMs, memoryOf, watchMemory, type Runtime } from './proc.js';
 
 export const DEFAULT_FIXTURE = new URL('../../shared/fixtures/nova-notifications/delete--versioned--instance.delete.end.json', import.meta.url).pathname;
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
@@ -57,6 +57,8 @@ export interface DeleteResult {
   /** CPU ms used during the deletes by novajoin-notify and by this process (the test FreeIPA). */
   readonly notifyCpuMs: number;
   readonly ipaCpuMs: number;
+  /** CPU ms every other process of the machine used meanwhile. */
+  readonly otherCpuMs: number;
 }
 
 interface Fixture {
@@ -132,7 +134,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
     const bodies = spec.hosts.map((host) => deleteBody(fixture, host));
     spec.ipa.emulator.resetCounters();
     const remaining = new Set(spec.hosts.map((h) => h.fqdn));
-    const cpu0 = { notify: cpuMsOf(notify.pid), self: process.cpuUsage() };
+    const cpu0 = { notify: cpuMsOf(notify.pid), self: process.cpuUsage(), machine: machineBusyMs() };
     const started = performance.now();
     for (const body of bodies) {
       // Nova's notifier: the captured properties, persistent as oslo's rabbit driver sends them.
@@ -165,6 +167,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
     const elapsedMs = (remaining.size === 0 ? lastGone : performance.now()) - started;
     const selfCpu = process.cpuUsage(cpu0.self);
     const notifyCpuMs = cpuMsOf(notify.pid) - cpu0.notify;
+    const machineMs = machineBusyMs() - cpu0.machine;
     const roundTrips = spec.ipa.emulator.counters().roundTrips;
     const deadLettered = (await channel.checkQueue(notifications.deadLetterQueue)).messageCount;
     let retrying = 0;
@@ -185,6 +188,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
       peakRss: Math.max(memory.stop(), memoryOf(notify.pid)?.peak ?? 0),
       notifyCpuMs,
       ipaCpuMs: (selfCpu.user + selfCpu.system) / 1000,
+      otherCpuMs: Math.max(0, machineMs - notifyCpuMs - (selfCpu.user + selfCpu.system) / 1000),
     };
   } finally {
     memory.stop();
