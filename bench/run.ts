@@ -415,7 +415,7 @@ try {
       ),
       '',
       `  published in ${ms(d.publishMs, 0)}; CPU: novajoin-notify ${ms(d.notifyCpuMs / Math.max(1, d.removed), 2)} per delete (${num((d.notifyCpuMs / d.elapsedMs) * 100)}% of a core), ` +
-        `test FreeIPA (this process) ${num((d.ipaCpuMs / d.elapsedMs) * 100)}% of a core, other processes ${num((d.otherCpuMs / d.elapsedMs) * 100)}%`,
+        `test FreeIPA (this process) ${num((d.ipaCpuMs / d.elapsedMs) * 100)}% of a core, other processes (RabbitMQ included) ${num((d.otherCpuMs / d.elapsedMs) * 100)}%`,
       `  ${d.seeded} hosts created directly for the deletes (not left by the storm); lost = still in FreeIPA after the wait + dead-lettered`,
     );
   }
