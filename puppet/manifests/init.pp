@@ -279,7 +279,7 @@ class novajoin (
   String $freeipa_password_file = '',
   String $freeipa_api_version = '2.230',
   Variant[Integer[1, 300], Float[0.1, 300]] $freeipa_timeout = 10,
-  Integer[1, 512] $freeipa_max_concurrency = 16,
+  Integer[1, 512] $freeipa_max_concurrency = 32,
   String $ldap_url = '',
   Boolean $ldap_starttls = false,
   String $ldap_bind_dn = '',

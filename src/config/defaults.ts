@@ -67,7 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'freeipa', name: 'password_file', type: 'string', default: '', help: 'File holding the password for auth = password.' }),
   o({ section: 'freeipa', name: 'api_version', type: 'string', default: '2.230', help: 'FreeIPA API version sent with every command (2.230 is FreeIPA 4.6.5; any 2.x server accepts it).' }),
   o({ section: 'freeipa', name: 'timeout', type: 'float', default: 10, min: 0.1, max: 300, help: 'Seconds one FreeIPA call may take outside the join path (the join path uses what is left of join_timeout).' }),
-  o({ section: 'freeipa', name: 'max_concurrency', type: 'int', default: 16, min: 1, max: 512, help: 'FreeIPA calls in flight at once from one process.' }),
+  o({ section: 'freeipa', name: 'max_concurrency', type: 'int', default: 32, min: 1, max: 512, help: 'FreeIPA calls in flight at once from one process.' }),
 
   // ---- [ldap]: inventory reads for resync.
   o({ section: 'ldap', name: 'url', type: 'string', default: '', help: 'LDAP URL of FreeIPA, default ldaps://<server>.' }),

@@ -319,7 +319,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   #finished(event: RpcEvent): void {
     // Method names and durations only: params carry OTPs, replies carry keys.
-    this.#logger.debug('freeipa call', {
+    // One call per FreeIPA round trip: skip building the record unless it is kept.
+    if (this.#logger.isDebugEnabled()) this.#logger.debug('freeipa call', {
       method: event.method,
       ...(event.methods ? { methods: event.methods } : {}),
       durationMs: Math.round(event.durationMs),
