@@ -3,12 +3,11 @@
  * `OK <what>` or `FAIL <what>: <why> — <fix>`. Probes run side by side, each
  * within its own deadline, and print in a fixed order. Exit 1 on any FAIL.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { checkFreeIpa, checkLdap, checkOpenStack, checkRabbit, formatLine, type CheckContext, type CheckLine } from '../check/checks.js';
 import { createLogger } from '../log/logger.js';
-import { loadConfiguration } from './common.js';
+import { commandArgs, configFileArg, loadConfiguration } from './common.js';
 
 const USAGE = `Usage: novajoin check [--config-file FILE] [--timeout SECONDS]
 
@@ -20,27 +19,11 @@ FAIL <what>: <why> — <fix>. Exits 1 when any check fails.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'config-file': { type: 'string' },
-        config: { type: 'string' },
-        timeout: { type: 'string', default: '10' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`novajoin check: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = commandArgs('check', argv, {
+    timeout: { type: 'string', default: '10' },
+  }, USAGE);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const seconds = Number(values.timeout);
   if (!(seconds > 0)) {
     process.stderr.write('novajoin check: --timeout must be a positive number of seconds\n');
@@ -50,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let loaded;
   try {
-    loaded = loadConfiguration(values['config-file'] ?? values.config);
+    loaded = loadConfiguration(configFileArg(values));
   } catch (error) {
     const why = error instanceof ConfigError ? error.message : (error as Error).message;
     print({ ok: false, what: 'configuration', why, fix: 'fix the file named above (`novajoin sample-config` shows every option)' });

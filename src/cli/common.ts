@@ -4,7 +4,7 @@
  * fatal error into one line and an exit status.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, resolveConfigFile, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -64,4 +64,42 @@ export async function serviceMain(service: string, usage: string, start: (config
     await start(config, logger);
     return 0;
   }, 1);
+}
+
+/** Options every operator command takes. */
+const COMMAND_OPTIONS = {
+  'config-file': { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type ValueOf<T> = T extends { type: 'boolean' } ? boolean : string;
+type Values<O extends Options> = {
+  [K in keyof O]: O[K] extends { default: unknown } ? ValueOf<O[K]> : ValueOf<O[K]> | undefined;
+} & { 'config-file'?: string | undefined; config?: string | undefined; help: boolean };
+
+/**
+ * A subcommand's options plus the common ones (--config-file, its alias
+ * --config, --help). Bad options print the usage (exit 2), --help prints it
+ * (exit 0): `exit` is then set and the command returns it.
+ */
+export function commandArgs<const O extends Options>(command: string, argv: string[], options: O, usage: string): { values: Values<O>; exit?: undefined } | { exit: number } {
+  let values: Values<O>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...options, ...COMMAND_OPTIONS }, strict: true, allowPositionals: false }) as unknown as { values: Values<O> });
+  } catch (error) {
+    process.stderr.write(`novajoin ${command}: ${(error as Error).message}\n${usage}`);
+    return { exit: 2 };
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return { exit: 0 };
+  }
+  return { values };
+}
+
+/** The file named by --config-file (or --config), for loadConfiguration. */
+export function configFileArg(values: { 'config-file'?: string | undefined; config?: string | undefined }): string | undefined {
+  return values['config-file'] ?? values.config;
 }

@@ -7,7 +7,6 @@
  * only the OTP, so `otp=$(novajoin ipa-setup --precreate x ...)` works.
  */
 import { hostname as osHostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { createLogger } from '../log/logger.js';
@@ -15,7 +14,7 @@ import { ensureKeytab } from '../setup/keytab.js';
 import { passwordFromFile, promptPassword } from '../setup/password.js';
 import { precreateHost, writeOtpFile } from '../setup/precreate.js';
 import { ensureRbac } from '../setup/rbac.js';
-import { loadConfiguration } from './common.js';
+import { commandArgs, configFileArg, loadConfiguration } from './common.js';
 
 const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--password-file FILE] [--user admin]
                           [--hostname FQDN | --principal nova/FQDN@REALM] [--keytab FILE]
@@ -42,36 +41,20 @@ Prepares FreeIPA for novajoin, and may be run again at any time (what exists is 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'config-file': { type: 'string' },
-        config: { type: 'string' },
-        'password-file': { type: 'string' },
-        user: { type: 'string', default: 'admin' },
-        hostname: { type: 'string' },
-        principal: { type: 'string' },
-        keytab: { type: 'string' },
-        'getkeytab-command': { type: 'string', default: 'ipa-getkeytab' },
-        'skip-keytab': { type: 'boolean', default: false },
-        'rotate-keytab': { type: 'boolean', default: false },
-        precreate: { type: 'string' },
-        'otp-file': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`novajoin ipa-setup: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = commandArgs('ipa-setup', argv, {
+    'password-file': { type: 'string' },
+    user: { type: 'string', default: 'admin' },
+    hostname: { type: 'string' },
+    principal: { type: 'string' },
+    keytab: { type: 'string' },
+    'getkeytab-command': { type: 'string', default: 'ipa-getkeytab' },
+    'skip-keytab': { type: 'boolean', default: false },
+    'rotate-keytab': { type: 'boolean', default: false },
+    precreate: { type: 'string' },
+    'otp-file': { type: 'string' },
+  }, USAGE);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   if (values['otp-file'] && !values.precreate) {
     process.stderr.write('novajoin ipa-setup: --otp-file goes with --precreate\n');
     return 2;
@@ -79,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let client: FreeIpaClient | undefined;
   try {
-    const { config, warnings } = loadConfiguration(values['config-file'] ?? values.config);
+    const { config, warnings } = loadConfiguration(configFileArg(values));
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     const realm = config.freeipa.realm;
     const principal = servicePrincipal(values.principal ?? (config.freeipa.principal || undefined), values.hostname, realm);

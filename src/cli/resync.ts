@@ -4,14 +4,13 @@
  * through the listener's own code. Exit status: 0 in sync (or all applied),
  * 1 drift found (or left for an operator), 2 error.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { createLogger } from '../log/logger.js';
 import { resyncFromConfig } from '../resync/from-config.js';
 import { terminalProgress } from '../resync/progress.js';
 import { planToJson, renderTable } from '../resync/render.js';
 import { MassRemovalRefused, runResync } from '../resync/run.js';
-import { loadConfiguration } from './common.js';
+import { commandArgs, configFileArg, loadConfiguration } from './common.js';
 
 const USAGE = `Usage: novajoin resync [--config-file FILE] [--apply] [--json] [--project ID|NAME] [--host FQDN] [--force]
 
@@ -32,31 +31,15 @@ Exit status: 0 in sync (after --apply: everything applied), 1 drift found
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'config-file': { type: 'string' },
-        config: { type: 'string' },
-        apply: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        project: { type: 'string' },
-        host: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`novajoin resync: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = commandArgs('resync', argv, {
+    apply: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    project: { type: 'string' },
+    host: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  }, USAGE);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
 
   let built: ReturnType<typeof resyncFromConfig> | undefined;
   const abort = new AbortController();
@@ -64,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { config, warnings } = loadConfiguration(values['config-file'] ?? values.config);
+    const { config, warnings } = loadConfiguration(configFileArg(values));
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     // stdout carries the plan; the log goes to stderr.
     const logger = createLogger({ debug: config.log.debug, format: config.log.format, service: 'novajoin-resync', stream: process.stderr });
