@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KNOWN_SECTIONS, OPTIONS, PROJECT_OPTIONS, type OptionSpec } from '../src/config/defaults.js';
+import { wrap } from '../src/config/sample.js';
 import { POLICY_DEFAULTS, yamlString } from './gen-sample-config.js';
 import { isMain, REPO, writeGenerated } from './generated.js';
 
@@ -119,22 +120,6 @@ function puppetValue(spec: OptionSpec): string {
   if (Array.isArray(value)) return `[${value.map((v) => puppetString(String(v))).join(', ')}]`;
   if (typeof value === 'string') return puppetString(value);
   return String(value);
-}
-
-/** Splits a text into lines of at most `width` characters (longer words stay whole). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
 }
 
 /** A documentation text as `#   ` lines for a @param tag. */

@@ -36,7 +36,8 @@ export function formatDefault(value: OptionSpec['default']): string {
   return String(value);
 }
 
-function wrap(text: string, width = 76): string[] {
+/** Splits a text into lines of at most `width` characters (longer words stay whole). */
+export function wrap(text: string, width = 76): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {
