@@ -72,24 +72,23 @@ export class JoinService {
   }
 
   async #join(request: JoinRequest, deadline: number, logger: Logger): Promise<JoinResult> {
-    const { images, projects, policy } = this.#deps;
+    const { images, policy } = this.#deps;
     const flag = enrollFlag(request.metadata);
-    // Glance answers whether to enroll when the instance does not say, and
-    // gives os_distro/os_version either way; it runs beside the other lookups.
+    if (flag === false) return notRequested();
+    // Glance says whether to enroll when the instance does not, and gives
+    // os_distro/os_version either way; Keystone's project name runs beside it.
     const imageLookup = request.imageId === '' ? Promise.resolve(null) : images.imageProperties(request.imageId, deadline);
     if (flag === null) {
       const properties = await imageLookup;
       if (!properties || enrollFlag(properties) !== true) return notRequested();
-    } else if (!flag) {
-      imageLookup.catch(() => undefined);
-      return notRequested();
     }
-    const imageProperties = await imageLookup.catch((error: unknown) => {
-      logger.warn('image lookup failed; enrolling without nsosversion', { instance: request.instanceId, error: String(error) });
-      return null;
-    });
-
-    const projectName = await this.#projectName(request, deadline, logger);
+    const [imageProperties, projectName] = await Promise.all([
+      imageLookup.catch((error: unknown) => {
+        logger.warn('image lookup failed; enrolling without nsosversion', { instance: request.instanceId, error: String(error) });
+        return null;
+      }),
+      this.#projectName(request, deadline, logger),
+    ]);
     const facts: InstanceFacts = { ...request, projectName, imageProperties };
     const desired = desiredEnrollment(facts, policy);
     if (desired.refusedHostClass !== null) {
