@@ -78,8 +78,11 @@ test.serial('enroll by image property; an image without it and boot from volume 
   const volume = await post(body({ 'image-id': '', metadata: {} }));
   t.deepEqual(volume.body, {});
   t.is(env.openstack.counters.imageGets, glanceBefore, 'boot from volume asks Glance nothing');
-  const optOut = await post(body({ 'image-id': imageEnroll, metadata: { ipa_enroll: 'false' } }));
+  const freshImage = env.openstack.addImage({ name: 'fresh', properties: { ipa_enroll: 'True' } });
+  const glanceBeforeOptOut = env.openstack.counters.imageGets;
+  const optOut = await post(body({ 'image-id': freshImage, metadata: { ipa_enroll: 'false' } }));
   t.deepEqual(optOut.body, {}, 'the instance saying false wins over the image');
+  t.is(env.openstack.counters.imageGets, glanceBeforeOptOut, 'and Glance is not asked');
   t.is(writes(), before, 'nothing written to FreeIPA');
 });
 
