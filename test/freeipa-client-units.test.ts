@@ -223,3 +223,19 @@ test('raceDeadline: a slow promise ends in FreeIpaTimeoutError, a fast one passe
   await t.throwsAsync(raceDeadline(Promise.reject(new AlreadyInactiveError('no')), Date.now() + 1_000, 'x'), { instanceOf: AlreadyInactiveError });
   t.true(new OptionError('Unknown option: password', { option: 'password' }) instanceof FreeIpaError);
 });
+
+test('Semaphore: the waiter closest to its deadline is served first; equal deadlines in arrival order', async (t) => {
+  const slots = new Semaphore(1);
+  const held = await slots.acquire(Date.now() + 5_000);
+  const base = Date.now();
+  const order: string[] = [];
+  const wait = (name: string, deadline: number) =>
+    slots.acquire(deadline).then((release) => {
+      order.push(name);
+      release();
+    });
+  const all = [wait('late', base + 4_000), wait('early-1', base + 2_000), wait('early-2', base + 2_000), wait('middle', base + 3_000)];
+  held();
+  await Promise.all(all);
+  t.deepEqual(order, ['early-1', 'early-2', 'middle', 'late']);
+});

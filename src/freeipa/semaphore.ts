@@ -1,12 +1,16 @@
 /**
  * Bounds the requests in flight towards FreeIPA (design B7: a boot storm
- * must not open hundreds of connections to one Apache). Waiters queue in
- * FIFO order and give up at their own deadline, so a queued join fails
- * with a timeout instead of being served after Nova stopped waiting.
+ * must not open hundreds of connections to one Apache). Waiters are served
+ * earliest deadline first, and give up at their own deadline, so a queued
+ * join fails with a timeout instead of being served after Nova stopped
+ * waiting. Earliest deadline first (rather than FIFO) lets a join's second
+ * round trip (its write) go before reads of joins that arrived later, which
+ * is what keeps the tail of a boot storm short; equal deadlines stay FIFO.
  */
 import { timeoutError } from './deadline.js';
 
 interface Waiter {
+  readonly deadline: number;
   readonly grant: () => void;
   readonly fail: (error: unknown) => void;
 }
@@ -46,6 +50,7 @@ export class Semaphore {
         if (index >= 0) this.#queue.splice(index, 1);
       };
       const waiter: Waiter = {
+        deadline,
         grant: () => {
           cleanup();
           resolve(this.#releaser());
@@ -61,8 +66,20 @@ export class Semaphore {
         Math.max(0, deadline - Date.now()),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(waiter);
+      this.#enqueue(waiter);
     });
+  }
+
+  /** Keeps the queue sorted by deadline; a new waiter goes after others with the same deadline. */
+  #enqueue(waiter: Waiter): void {
+    let low = 0;
+    let high = this.#queue.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.#queue[mid]!.deadline <= waiter.deadline) low = mid + 1;
+      else high = mid;
+    }
+    this.#queue.splice(low, 0, waiter);
   }
 
   /** A release function that only counts once, so a double release cannot inflate the bound. */
