@@ -26,6 +26,10 @@ export interface StackConfigOptions {
   readonly extra?: Record<string, readonly string[]>;
   /** Overrides of single options: { 'freeipa.url': '...' }. */
   readonly set?: Record<string, string>;
+  /** INI text appended as it is (sections of its own, read after the ones above). */
+  readonly raw?: string;
+  /** File name inside `dir`; default join.conf. */
+  readonly file?: string;
 }
 
 /** A join.conf for the test stack: Kerberos login with the stack's keytab, LDAP over StartTLS bound as the stack's system account. */
@@ -80,7 +84,8 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
     for (const line of opts.extra?.[section] ?? []) text += `${line}\n`;
     text += '\n';
   }
-  const file = join(dir, 'join.conf');
+  if (opts.raw) text += `${opts.raw}\n`;
+  const file = join(dir, opts.file ?? 'join.conf');
   await writeFile(file, text, { mode: 0o600 });
   return file;
 }

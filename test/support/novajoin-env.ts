@@ -5,9 +5,6 @@
  * start novajoin-server and novajoin-notify on it, as production does, but
  * with the test servers' name resolution.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { clientFromConfig } from '../../src/freeipa/client.js';
@@ -15,6 +12,7 @@ import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { startNotify, type NotifyOverrides, type RunningNotify } from '../../src/notify/start.js';
 import { startServer, type RunningServer, type ServerOverrides } from '../../src/server/start.js';
 import { startIpaStack, type IpaStack, type IpaStackOptions } from './ipa-stack.js';
+import { writeStackConfig } from './novajoin-cli.js';
 import { startOpenStack } from './openstack-servers.js';
 import { freePort, makeTempDir, removeDir } from './tmp.js';
 
@@ -37,8 +35,6 @@ export async function startNovajoinEnv(options: IpaStackOptions = {}): Promise<N
   const ipa = await startIpaStack(options);
   const openstack = await startOpenStack();
   const dir = await makeTempDir('novajoin-env');
-  const secretFile = join(dir, 'otp.key');
-  await writeFile(secretFile, randomBytes(48).toString('base64'), { mode: 0o400 });
   let configs = 0;
   const closers: Array<() => Promise<void>> = [];
 
@@ -47,38 +43,25 @@ export async function startNovajoinEnv(options: IpaStackOptions = {}): Promise<N
     openstack,
     dir,
     async config(extra = '', overrides = {}) {
-      const file = join(dir, `join-${++configs}.conf`);
       const port = overrides.port ?? (await freePort());
-      const text = [
-        '[DEFAULT]',
-        'join_listen = 127.0.0.1',
-        `join_listen_port = ${port}`,
-        `domain = ${ipa.domain}`,
-        `keytab = ${ipa.clientKeytab}`,
-        `otp_secret_file = ${overrides.otpSecretFile ?? secretFile}`,
-        'policy_file = ',
-        'transport_url = rabbit://guest:guest@127.0.0.1:5672/',
-        '[freeipa]',
-        `server = ${ipa.serverName}`,
-        `url = ${ipa.url}`,
-        `ca_file = ${ipa.caFile}`,
-        'auth = kerberos',
-        `principal = ${ipa.clientPrincipal}`,
-        'timeout = 5',
-        '[keystone_authtoken]',
-        `auth_url = ${openstack.keystoneUrl}`,
-        'username = novajoin',
-        'password = novajoin-secret',
-        'project_name = service',
-        '[service_credentials]',
-        `auth_url = ${openstack.keystoneUrl}`,
-        'username = novajoin',
-        'password = novajoin-secret',
-        'project_name = service',
-        `region_name = ${openstack.region}`,
-        extra,
-      ].join('\n');
-      await writeFile(file, text, { mode: 0o600 });
+      const file = await writeStackConfig({
+        dir,
+        stack: ipa,
+        openstack,
+        file: `join-${++configs}.conf`,
+        set: {
+          'DEFAULT.join_listen': '127.0.0.1',
+          'DEFAULT.join_listen_port': String(port),
+          'DEFAULT.policy_file': '',
+          ...(overrides.otpSecretFile ? { 'DEFAULT.otp_secret_file': overrides.otpSecretFile } : {}),
+          'freeipa.timeout': '5',
+          'keystone_authtoken.auth_url': openstack.keystoneUrl,
+          'keystone_authtoken.username': 'novajoin',
+          'keystone_authtoken.password': 'novajoin-secret',
+          'keystone_authtoken.project_name': 'service',
+        },
+        raw: extra,
+      });
       const { config, warnings } = loadConfigFile(file);
       if (warnings.length) throw new Error(`test configuration has warnings: ${warnings.join('; ')}`);
       return config;
