@@ -4,7 +4,7 @@
  * number of requests in flight. Serial: the emulator's mode is shared.
  */
 import test from 'ava';
-import { makeLookup, startIpaStack, type IpaStack } from './support/ipa-stack.js';
+import { makeLookup, startIpaStack, type IpaStack, stackClientOptions } from './support/ipa-stack.js';
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
 import { FreeIpaAuthError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
@@ -25,18 +25,7 @@ test.after.always(async () => {
 });
 
 function client(t: { teardown: (fn: () => Promise<void>) => void }, overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClient {
-  const c = new FreeIpaClient({
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
-    auth: { kind: 'kerberos', keytab: stack.clientKeytab, principal: stack.clientPrincipal },
-    apiVersion: '2.230',
-    timeoutMs: 10_000,
-    retries: 2,
-    maxConcurrency: 4,
-    lookup: stack.lookup,
-    ...overrides,
-  });
+  const c = new FreeIpaClient(stackClientOptions(stack, overrides));
   t.teardown(() => c.close());
   return c;
 }
@@ -129,17 +118,12 @@ test.serial('requests in flight never exceed maxConcurrency; queued callers keep
 });
 
 function optionsOf(): FreeIpaClientOptions {
-  return {
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
+  return stackClientOptions(stack, {
     auth: { kind: 'password', user: 'admin', password: stack.adminPassword },
-    apiVersion: '2.230',
     timeoutMs: 5_000,
     retries: 0,
     maxConcurrency: 1,
-    lookup: stack.lookup,
-  };
+  });
 }
 
 test.serial('close() ends calls in flight and queued with FreeIpaUnavailableError; later calls fail the same way', async (t) => {

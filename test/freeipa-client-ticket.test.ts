@@ -8,7 +8,7 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
+import { startIpaStack, type IpaStack, stackClientOptions } from './support/ipa-stack.js';
 import { FreeIpaClient } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
 
@@ -32,17 +32,7 @@ async function tgtsIssued(): Promise<number> {
 
 test('after the ticket lifetime the client logs in again once with a fresh ticket from the keytab', async (t) => {
   t.timeout(LIFE_S * 1000 + 30_000);
-  const c = new FreeIpaClient({
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
-    auth: { kind: 'kerberos', keytab: stack.clientKeytab, principal: stack.clientPrincipal },
-    apiVersion: '2.230',
-    timeoutMs: 10_000,
-    retries: 1,
-    maxConcurrency: 2,
-    lookup: stack.lookup,
-  });
+  const c = new FreeIpaClient(stackClientOptions(stack, { retries: 1, maxConcurrency: 2 }));
   t.teardown(() => c.close());
 
   await c.call(cmd.hostShow(stack.serverName));

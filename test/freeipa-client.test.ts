@@ -7,7 +7,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
+import { startIpaStack, type IpaStack, stackClientOptions } from './support/ipa-stack.js';
 import { FreeIpaClient, clientFromConfig, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
 import {
@@ -28,18 +28,7 @@ test.after.always(async () => {
 });
 
 function options(overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClientOptions {
-  return {
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
-    auth: { kind: 'kerberos', keytab: stack.clientKeytab, principal: stack.clientPrincipal },
-    apiVersion: '2.230',
-    timeoutMs: 10_000,
-    retries: 2,
-    maxConcurrency: 4,
-    lookup: stack.lookup,
-    ...overrides,
-  };
+  return stackClientOptions(stack, overrides);
 }
 
 /** A client closed when the test ends. */

@@ -19,6 +19,7 @@ import { request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import { join } from 'node:path';
 import kerberos from 'kerberos';
+import type { FreeIpaClientOptions } from '../../src/freeipa/client.js';
 import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout.js';
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
@@ -301,4 +302,20 @@ export function rawRequest(url: string, opts: RawRequestOptions = {}): Promise<R
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/** FreeIPA client options for this stack: Kerberos with its keytab, its CA and name resolution. */
+export function stackClientOptions(stack: IpaStack, overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClientOptions {
+  return {
+    url: stack.url,
+    server: stack.serverName,
+    caFile: stack.caFile,
+    auth: { kind: 'kerberos', keytab: stack.clientKeytab, principal: stack.clientPrincipal },
+    apiVersion: '2.230',
+    timeoutMs: 10_000,
+    retries: 2,
+    maxConcurrency: 4,
+    lookup: stack.lookup,
+    ...overrides,
+  };
 }
