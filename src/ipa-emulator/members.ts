@@ -17,13 +17,17 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Adds members of each type to `attr` of `targetDn`. `failed` gets a key for every type, even when empty. */
-export async function addMembers(
+type Requested = ReadonlyArray<{ type: ObjectType | 'idoverrideuser'; names: readonly string[] }>;
+
+/**
+ * Resolves each requested name to its DN and primary key and hands it to
+ * `apply`, which returns a failure reason or null. A name that does not
+ * resolve is a failure too. `failed` gets a key for every type, even when empty.
+ */
+async function forEachMember(
   ctx: CommandContext,
-  targetDn: string,
-  attr: string,
-  requested: ReadonlyArray<{ type: ObjectType | 'idoverrideuser'; names: readonly string[] }>,
-  opts: { allowSame?: boolean } = {},
+  requested: Requested,
+  apply: (member: { dn: string; key: string }) => Promise<string | null>,
 ): Promise<{ completed: number; failed: Failed }> {
   const failed: Failed = {};
   let completed = 0;
@@ -40,57 +44,45 @@ export async function addMembers(
         continue;
       }
       const key = await pkeyFromDn(ctx, (OBJECT_BY_TYPE as Record<string, ObjectDef | undefined>)[type] ?? null, dn);
-      if (!(await ctx.store.get(dn))) {
-        failed[type].push([key, 'no such entry']);
-        continue;
-      }
-      if (!opts.allowSame && dn.toLowerCase() === targetDn.toLowerCase()) {
-        failed[type].push([key, 'A group may not be added as a member of itself']);
-        continue;
-      }
-      try {
-        await ctx.store.modify(targetDn, [{ op: 'add', attr, values: [dn] }]);
-        completed++;
-      } catch (err) {
-        if (err instanceof ValueExistsError) failed[type].push([key, 'This entry is already a member']);
-        else if (err instanceof NotFoundError) failed[type].push([key, 'no such entry']);
-        else throw err;
-      }
+      const failure = await apply({ dn, key });
+      if (failure === null) completed++;
+      else failed[type].push([key, failure]);
     }
   }
   return { completed, failed };
 }
 
-export async function removeMembers(
+/** Adds members of each type to `attr` of `targetDn`. */
+export function addMembers(
   ctx: CommandContext,
   targetDn: string,
   attr: string,
-  requested: ReadonlyArray<{ type: ObjectType | 'idoverrideuser'; names: readonly string[] }>,
+  requested: Requested,
+  opts: { allowSame?: boolean } = {},
 ): Promise<{ completed: number; failed: Failed }> {
-  const failed: Failed = {};
-  let completed = 0;
-  for (const { type, names } of requested) {
-    failed[type] = [];
-    for (const name of names) {
-      if (!name) continue;
-      let dn: string;
-      try {
-        dn = await memberDn(ctx, type, name);
-      } catch (err) {
-        if (!(err instanceof FreeIpaError)) throw err;
-        failed[type].push([name, reason(err)]);
-        continue;
-      }
-      const key = await pkeyFromDn(ctx, (OBJECT_BY_TYPE as Record<string, ObjectDef | undefined>)[type] ?? null, dn);
-      try {
-        await ctx.store.modify(targetDn, [{ op: 'delete', attr, values: [dn] }]);
-        completed++;
-      } catch (err) {
-        if (err instanceof NoSuchAttributeError) failed[type].push([key, 'This entry is not a member']);
-        else if (err instanceof NotFoundError) failed[type].push([key, 'no such entry']);
-        else throw err;
-      }
+  return forEachMember(ctx, requested, async ({ dn }) => {
+    if (!(await ctx.store.get(dn))) return 'no such entry';
+    if (!opts.allowSame && dn.toLowerCase() === targetDn.toLowerCase()) return 'A group may not be added as a member of itself';
+    try {
+      await ctx.store.modify(targetDn, [{ op: 'add', attr, values: [dn] }]);
+      return null;
+    } catch (err) {
+      if (err instanceof ValueExistsError) return 'This entry is already a member';
+      if (err instanceof NotFoundError) return 'no such entry';
+      throw err;
     }
-  }
-  return { completed, failed };
+  });
+}
+
+export function removeMembers(ctx: CommandContext, targetDn: string, attr: string, requested: Requested): Promise<{ completed: number; failed: Failed }> {
+  return forEachMember(ctx, requested, async ({ dn }) => {
+    try {
+      await ctx.store.modify(targetDn, [{ op: 'delete', attr, values: [dn] }]);
+      return null;
+    } catch (err) {
+      if (err instanceof NoSuchAttributeError) return 'This entry is not a member';
+      if (err instanceof NotFoundError) return 'no such entry';
+      throw err;
+    }
+  });
 }
