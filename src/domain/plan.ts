@@ -3,7 +3,7 @@
  * read result they return the write operations, so join, update, delete and
  * resync share every rule about ownership (B2, B4) and about what is removed.
  */
-import { formatBinding, parseBinding, type HostBinding } from './binding.js';
+import { formatBinding, type HostBinding } from './binding.js';
 import type { DesiredEnrollment } from './model.js';
 import type { HostState, ReadResult, ServiceState, WriteOp } from './ports.js';
 
@@ -107,7 +107,6 @@ export function planRemovals(desired: DesiredEnrollment | null, read: ReadResult
   const wantedServices = new Set(desired?.services.map((s) => s.principal) ?? []);
   const wantedSubhosts = new Set(desired?.subhosts.map((s) => s.fqdn) ?? []);
   const ourSubhosts = new Map<string, HostState>();
-  const sharedSubhostOf = (principal: string) => principalHost(principal);
 
   for (const host of read.hostsOfInstance) {
     const binding = host.binding;
@@ -117,11 +116,10 @@ export function planRemovals(desired: DesiredEnrollment | null, read: ReadResult
   }
   for (const service of read.servicesManagedBy) {
     if (!service.managedBy.includes(hostFqdn) || wantedServices.has(service.principal)) continue;
-    const serviceHost = sharedSubhostOf(service.principal);
+    const serviceHost = principalHost(service.principal);
     if (serviceHost === null || serviceHost === hostFqdn) continue;
     const subhost = read.hosts.get(serviceHost) ?? ourSubhosts.get(serviceHost) ?? null;
-    const novajoinMade = ourSubhosts.has(serviceHost) || (subhost?.binding?.kind === 'subhost' && subhost.binding.projectId === owner.projectId);
-    if (!novajoinMade) continue;
+    if (subhost?.binding?.kind !== 'subhost' || subhost.binding.projectId !== owner.projectId) continue; // not a host novajoin made
     if (ourSubhosts.has(serviceHost) && !wantedSubhosts.has(serviceHost)) continue; // goes with its subhost
     const others = otherManagers(service, hostFqdn);
     ops.push(others.length ? { op: 'removeServiceHost', principal: service.principal, host: hostFqdn } : { op: 'deleteService', principal: service.principal });
@@ -143,5 +141,3 @@ export function principalHost(principal: string): string | null {
   return match?.[1]?.toLowerCase() ?? null;
 }
 
-/** Re-export for callers that read bindings from raw descriptions. */
-export { parseBinding };
