@@ -15,7 +15,7 @@ import { retryLevels, retryQueueName } from '../src/notify/topology.js';
 import type { BenchIpa } from './ipa.js';
 import { cpuMsOf, forkTs, machineBusyMs, memoryOf, watchMemory, type Runtime } from './proc.js';
 
-export const DEFAULT_FIXTURE = new URL('../../shared/fixtures/nova-notifications/delete--versioned--instance.delete.end.json', import.meta.url).pathname;
+export const DEFAULT_FIXTURE = new URL('../test/fixtures/nova-notifications/delete--versioned--instance.delete.end.json', import.meta.url).pathname;
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
 
 export interface DeleteHost {

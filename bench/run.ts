@@ -64,7 +64,7 @@ Deletes:
   --delete-latency MS  FreeIPA latency during the deletes (default 5)
   --delete-wait S      longest wait for the last host to go (default 60)
   --prefetch N         [notifications] prefetch of novajoin-notify (default: the shipped default)
-  --fixture FILE       the captured versioned delete (default ../shared/fixtures/.../instance.delete.end.json)
+  --fixture FILE       the captured versioned delete (default test/fixtures/nova-notifications/delete--versioned--instance.delete.end.json)
 
 Diagnostics:
   --runtime bundle|tsx how the services run: bundle = plain JavaScript as in production (default),

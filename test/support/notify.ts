@@ -1,6 +1,6 @@
 /**
  * Shared by the notify-*.test.ts files: the real Nova notifications of
- * ../shared/fixtures, a recording EventHandler (a real implementation of the
+ * test/fixtures/nova-notifications, a recording EventHandler (a real implementation of the
  * interface, scripted per test), and RabbitMQ helpers. Every test gets its own
  * queue and exchange names (randomUUID), so files can run concurrently.
  */
@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/log/logger.js';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672/';
 
-const FIXTURE_DIR = new URL('../../../shared/fixtures/nova-notifications/', import.meta.url);
+const FIXTURE_DIR = new URL('../fixtures/nova-notifications/', import.meta.url);
 
 export interface Fixture {
   readonly file: string;
