@@ -21,6 +21,11 @@ packages=(
   systemd            # tests: `systemd-analyze verify` of the unit files
   e2fsprogs          # tests: mkfs.ext4 for the config-drive image the guest script mounts
   rabbitmq-server    # tests: the broker the listener consumes from
+  389-ds-base        # tests: 389 Directory Server, FreeIPA's own directory, enforcing its ACIs
+  libsasl2-modules-gssapi-mit # tests: SASL GSSAPI binds to the test directory
+  python3-ipaclient  # tests: FreeIPA's own client library (the `ipa` command's code) against the test FreeIPA
+  python3-oslo.messaging # tests: Nova's notification publisher, as Nova runs it
+  dnsmasq-base       # tests: a real DNS server for FreeIPA SRV discovery
 )
 case " ${NOVAJOIN_BOOTSTRAP_PACKAGES:-all} " in
   *" minimal "*) packages=(libkrb5-dev) ;;
