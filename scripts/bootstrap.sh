@@ -29,7 +29,7 @@ packages=(
   prometheus         # tests: the shipped Grafana dashboard's queries run against a real Prometheus
 )
 case " ${NOVAJOIN_BOOTSTRAP_PACKAGES:-all} " in
-  *" minimal "*) packages=(libkrb5-dev) ;;
+  *" minimal "*) packages=(libkrb5-dev openssl) ;;  # openssl: the CA of `novajoin dev`'s embedded FreeIPA
 esac
 
 missing=()
