@@ -467,9 +467,24 @@ export function clientFromConfig(config: Config, logger: Logger, overrides: Part
     (ipa.auth === 'password'
       ? { kind: 'password', user: ipa.user, password: readPassword(ipa.passwordFile) }
       : { kind: 'kerberos', keytab: ipa.keytab, principal: ipa.principal || undefined });
+  const several = ipa.servers.length > 1 || ipa.discover;
   return new FreeIpaClient({
     url: ipa.url,
     server: ipa.server,
+    ...(several ? { servers: ipa.servers.map((name) => ({ name, url: urlFor(ipa.urlTemplate, name) })) } : {}),
+    ...(ipa.discover
+      ? {
+          discovery: {
+            domain: ipa.discoveryDomain,
+            location: ipa.location || undefined,
+            urlTemplate: ipa.urlTemplate,
+            refreshMs: ipa.discoveryRefreshMs,
+            timeoutMs: Math.min(ipa.timeoutMs, 5_000),
+          },
+        }
+      : {}),
+    ...(ipa.dnsServers.length > 0 ? { dnsServers: ipa.dnsServers } : {}),
+    serverBackoff: { initialMs: ipa.serverBackoffMs, maxMs: ipa.serverBackoffMaxMs },
     caFile: ipa.caFile,
     apiVersion: ipa.apiVersion,
     timeoutMs: ipa.timeoutMs,
