@@ -45,6 +45,19 @@ export class Gauge implements Metric {
   }
 }
 
+/** A gauge whose series are read at render time, for label sets that change (e.g. the FreeIPA servers DNS names). */
+export class GaugeFamily implements Metric {
+  constructor(readonly name: string, readonly help: string, readonly collect: () => ReadonlyArray<{ labels: Labels; value: number }>) {}
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const { labels, value } of this.collect()) {
+      const key = labelKey(labels);
+      lines.push(`${this.name}${key ? `{${key}}` : ''} ${value}`);
+    }
+    return lines;
+  }
+}
+
 export class Histogram implements Metric {
   readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
@@ -80,6 +93,9 @@ export class Registry {
   }
   gauge(name: string, help: string): Gauge {
     return this.#add(new Gauge(name, help));
+  }
+  gaugeFamily(name: string, help: string, collect: () => ReadonlyArray<{ labels: Labels; value: number }>): GaugeFamily {
+    return this.#add(new GaugeFamily(name, help, collect));
   }
   histogram(name: string, help: string, buckets: readonly number[]): Histogram {
     return this.#add(new Histogram(name, help, buckets));

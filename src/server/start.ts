@@ -11,7 +11,7 @@ import { JoinService } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import { OtpMinter } from '../domain/otp.js';
 import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
-import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { clientFromConfig, type FreeIpaClient, type ServerHealth } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
 import type { Authorize } from '../http/authenticate.js';
@@ -53,6 +53,12 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   if (freeipa) {
     metrics.freeipaCalls.set(() => freeipa.stats.roundTrips);
     metrics.freeipaLogins.set(() => freeipa.stats.logins);
+    metrics.registry.gaugeFamily('novajoin_freeipa_server_up', 'Whether calls may go to this FreeIPA server (0: left out after a failure until its backoff ends).', () =>
+      freeipa.servers().map((s) => ({ labels: { server: s.name }, value: s.state === 'up' ? 1 : 0 })),
+    );
+    metrics.registry.gaugeFamily('novajoin_freeipa_server_down_until_seconds', 'Unix time until which this FreeIPA server is left out; 0 when it is up.', () =>
+      freeipa.servers().map((s) => ({ labels: { server: s.name }, value: s.downUntil ? Math.round(s.downUntil / 1000) : 0 })),
+    );
   }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
@@ -62,7 +68,11 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
 
   const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
-    { name: 'freeipa', check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)) },
+    {
+      name: 'freeipa',
+      check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)),
+      ...(freeipa ? { details: () => ({ servers: freeipa.servers().map(serverState) }) } : {}),
+    },
     ...(openstack && !noauth ? [{ name: 'keystone', check: async () => void (await openstack.serviceSession.token(AbortSignal.timeout(3000))) }] : []),
   ];
   const app = createApp({
@@ -104,6 +114,16 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       })();
       return closing;
     },
+  };
+}
+
+/** A FreeIPA server's state as /readyz shows it: times as ISO dates. */
+function serverState(s: ServerHealth): Record<string, unknown> {
+  return {
+    name: s.name,
+    state: s.state,
+    ...(s.downUntil ? { downUntil: new Date(s.downUntil).toISOString() } : {}),
+    ...(s.lastError ? { lastError: s.lastError, lastErrorAt: new Date(s.lastErrorAt ?? 0).toISOString() } : {}),
   };
 }
 
