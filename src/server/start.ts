@@ -51,14 +51,8 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const freeipa = overrides.directory ? null : (overrides.freeipa ?? clientFromConfig(config, logger.child({ component: 'freeipa' })));
   const directory = overrides.directory ?? new FreeIpaDirectory({ client: freeipa!, realm: config.freeipa.realm, zone: config.naming.domain });
   if (freeipa) {
-    metrics.freeipaCalls.set(() => freeipa.stats.roundTrips);
-    metrics.freeipaLogins.set(() => freeipa.stats.logins);
-    metrics.registry.gaugeFamily('novajoin_freeipa_server_up', 'Whether calls may go to this FreeIPA server (0: left out after a failure until its backoff ends).', () =>
-      freeipa.servers().map((s) => ({ labels: { server: s.name }, value: s.state === 'up' ? 1 : 0 })),
-    );
-    metrics.registry.gaugeFamily('novajoin_freeipa_server_down_until_seconds', 'Unix time until which this FreeIPA server is left out; 0 when it is up.', () =>
-      freeipa.servers().map((s) => ({ labels: { server: s.name }, value: s.downUntil ? Math.round(s.downUntil / 1000) : 0 })),
-    );
+    metrics.countFreeIpa(() => freeipa.stats);
+    metrics.freeIpaServers(() => freeipa.servers());
   }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
