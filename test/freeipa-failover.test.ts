@@ -187,3 +187,20 @@ test.serial('the list follows DNS: a refresh picks up a changed record set and k
     await set.srv([{ priority: 0 }, { priority: 10 }]);
   }
 });
+
+test.serial('the records\' TTL decides when they are looked up again (within the bounds)', async (t) => {
+  await set.srv([{ priority: 0 }], 2);
+  const c = client(t, { discovery: { domain: stack.domain, urlTemplate: set.urlTemplate, refreshMs: 60_000, minRefreshMs: 500, timeoutMs: 2_000 } });
+  await c.ping();
+  t.is(c.discovery?.nextRefreshMs, 2_000, 'a 2 s TTL, inside [0.5 s, 60 s]');
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa1.example.test']);
+  await set.srv([{ priority: 10 }, { priority: 0 }], 2);
+  // No explicit refresh: the TTL ran out and the client looked again.
+  const deadline = Date.now() + 20_000;
+  while (c.servers().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa2.example.test', 'ipa1.example.test']);
+  const capped = client(t, { discovery: { domain: stack.domain, urlTemplate: set.urlTemplate, refreshMs: 1_000, minRefreshMs: 500, timeoutMs: 2_000 } });
+  await set.srv([{ priority: 0 }], 3600);
+  await capped.ping();
+  t.is(capped.discovery?.nextRefreshMs, 1_000, 'a long TTL is capped at discovery_refresh');
+});

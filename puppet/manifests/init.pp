@@ -90,8 +90,9 @@
 #   [freeipa] dns_servers: DNS servers (ip or ip:port) asked for the SRV records and for the FreeIPA
 #   servers' addresses; empty means the system resolver.
 # @param freeipa_discovery_refresh
-#   [freeipa] discovery_refresh: Seconds between two lookups of the SRV records; a failed lookup
-#   keeps the last list.
+#   [freeipa] discovery_refresh: Longest time, in seconds, between two lookups of the SRV records.
+#   They are looked up again when their DNS TTL runs out, but at least 30 s and at most this apart
+#   (this when the TTL cannot be read); a failed lookup keeps the last list.
 # @param freeipa_server_backoff
 #   [freeipa] server_backoff: Seconds a FreeIPA server that failed (no connection, HTTP 5xx) is left
 #   out; doubled at each new failure.

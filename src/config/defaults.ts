@@ -63,7 +63,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'freeipa', name: 'discovery_domain', type: 'string', default: '', help: 'DNS domain of the FreeIPA servers\' SRV records; default [DEFAULT] domain.' }),
   o({ section: 'freeipa', name: 'location', type: 'string', default: '', help: 'FreeIPA location (ipa location-find) whose servers come first: _ldap._tcp.<location>._locations.<discovery_domain>.' }),
   o({ section: 'freeipa', name: 'dns_servers', type: 'list', default: [], help: 'DNS servers (ip or ip:port) asked for the SRV records and for the FreeIPA servers\' addresses; empty means the system resolver.' }),
-  o({ section: 'freeipa', name: 'discovery_refresh', type: 'float', default: 300, min: 5, max: 86400, help: 'Seconds between two lookups of the SRV records; a failed lookup keeps the last list.' }),
+  o({ section: 'freeipa', name: 'discovery_refresh', type: 'float', default: 300, min: 5, max: 86400, help: 'Longest time, in seconds, between two lookups of the SRV records. They are looked up again when their DNS TTL runs out, but at least 30 s and at most this apart (this when the TTL cannot be read); a failed lookup keeps the last list.' }),
   o({ section: 'freeipa', name: 'server_backoff', type: 'float', default: 2, min: 0.1, max: 3600, help: 'Seconds a FreeIPA server that failed (no connection, HTTP 5xx) is left out; doubled at each new failure.' }),
   o({ section: 'freeipa', name: 'server_backoff_max', type: 'float', default: 60, min: 0.1, max: 86400, help: 'Longest time a failing FreeIPA server is left out before it is tried again.' }),
   o({ section: 'freeipa', name: 'realm', type: 'string', default: '', help: 'Kerberos realm, default the upper-cased domain.' }),

@@ -202,8 +202,9 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** Where the servers come from, and the last discovery error if any. */
-  get discovery(): { readonly query: string | null; readonly error: string | null } | null {
-    return this.#discovery ? { query: this.#discovery.lastQuery, error: this.#discovery.lastError } : null;
+  get discovery(): { readonly query: string | null; readonly error: string | null; readonly nextRefreshMs: number | null } | null {
+    const d = this.#discovery;
+    return d ? { query: d.lastQuery, error: d.lastError, nextRefreshMs: d.nextRefreshMs } : null;
   }
 
   /** Looks the SRV records up now (discovery only); resolves when the list is known. */

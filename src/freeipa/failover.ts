@@ -25,6 +25,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { IpaCommand } from './commands.js';
+import { srvTtl } from './dns-ttl.js';
 import { discoverServers, type DiscoveryOptions } from './srv.js';
 import type { ServerEndpoint } from './server-pool.js';
 
@@ -42,8 +43,10 @@ export function isReadOnly(command: IpaCommand<unknown>): boolean {
 export interface DiscoveryConfig extends DiscoveryOptions {
   /** Base URL with {server} for the FQDN, e.g. https://{server}/ipa. */
   readonly urlTemplate: string;
-  /** Seconds between two refreshes of the SRV records. */
+  /** Longest time between two lookups of the SRV records; also the interval when their TTL is unknown. */
   readonly refreshMs: number;
+  /** Shortest time between two lookups, however short the records' TTL (default 30 s). */
+  readonly minRefreshMs?: number | undefined;
 }
 
 export function urlFor(template: string, server: string): string {
@@ -65,6 +68,8 @@ export class DiscoveryRefresher {
   #known = '';
   #stopped = false;
   lastQuery: string | null = null;
+  /** When the next lookup was scheduled after the last successful one, ms. */
+  nextRefreshMs: number | null = null;
   lastError: string | null = null;
 
   constructor(config: DiscoveryConfig, apply: (endpoints: ServerEndpoint[]) => void, logger: Logger, discover: typeof discoverServers = discoverServers) {
@@ -84,8 +89,12 @@ export class DiscoveryRefresher {
   }
 
   async refresh(first = false): Promise<void> {
+    let nextMs = this.#config.refreshMs;
     try {
       const found = await this.#discover(this.#config);
+      const ttl = await srvTtl(found.query, this.#config.dnsServers, this.#config.timeoutMs);
+      if (ttl !== null) nextMs = Math.max(this.#config.minRefreshMs ?? 30_000, Math.min(this.#config.refreshMs, ttl * 1000));
+      this.nextRefreshMs = nextMs;
       this.lastQuery = found.query;
       this.lastError = null;
       const endpoints = found.targets.map((t) => ({ name: t.name, url: urlFor(this.#config.urlTemplate, t.name) }));
@@ -97,17 +106,19 @@ export class DiscoveryRefresher {
       this.#apply(endpoints);
     } catch (error) {
       this.lastError = (error as Error).message;
+      // A failed lookup is tried again soon, not after the longest interval.
+      nextMs = Math.min(this.#config.refreshMs, this.#config.minRefreshMs ?? 30_000);
       if (first) throw error;
       this.#logger.warn('freeipa server discovery failed; keeping the last list', { error: this.lastError });
     } finally {
-      this.#schedule();
+      this.#schedule(nextMs);
     }
   }
 
-  #schedule(): void {
+  #schedule(ms: number): void {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.refresh(), this.#config.refreshMs);
+    this.#timer = setTimeout(() => void this.refresh(), ms);
     this.#timer.unref();
   }
 

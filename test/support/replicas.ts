@@ -24,7 +24,7 @@ export interface ReplicaSet {
   readonly urlTemplate: string;
   readonly dns: Dnsmasq;
   /** SRV records of _ldap._tcp.<domain> with these priorities/weights (index = replica), plus the A records. */
-  srv(records: ReadonlyArray<{ priority?: number; weight?: number; location?: string }>): Promise<void>;
+  srv(records: ReadonlyArray<{ priority?: number; weight?: number; location?: string }>, ttl?: number): Promise<void>;
   /** Sum of a command's count over every replica. */
   commandCount(method: string): number;
   stop(): Promise<void>;
@@ -72,7 +72,7 @@ export async function startReplicas(stack: IpaStack, count: number): Promise<Rep
     port,
     urlTemplate: `https://{server}:${port}/ipa`,
     dns,
-    srv: (specs) => dns.setRecords({ srv: recordsFor(specs), a }),
+    srv: (specs, ttl) => dns.setRecords({ srv: recordsFor(specs), a, ...(ttl ? { ttl } : {}) }),
     commandCount: (method) => replicas.reduce((sum, r) => sum + (r.emulator.counters().commands[method] ?? 0), 0),
     async stop() {
       await dns.stop();
