@@ -80,9 +80,13 @@ test('RFC 2782 order: priority first; within one, weight decides how often a ser
   t.true(aFirst > 1600 && aFirst < 1950, `a first ${aFirst} times of 2000 (expected about 1800)`);
 });
 
-test.serial('no SRV record at all: a clear FreeIpaUnavailableError naming the record looked up', async (t) => {
-  const c = client(t, { discovery: { domain: 'nowhere.example.test', urlTemplate: set.urlTemplate, refreshMs: 60_000, timeoutMs: 2_000 } });
+test.serial('no SRV record at all: a clear FreeIpaUnavailableError naming the record looked up; configured servers stand in when there are some', async (t) => {
+  const discovery = { domain: 'nowhere.example.test', urlTemplate: set.urlTemplate, refreshMs: 60_000, timeoutMs: 2_000 };
+  const c = client(t, { discovery });
   await t.throwsAsync(() => c.ping(), { instanceOf: FreeIpaUnavailableError, message: /_ldap\._tcp\.nowhere\.example\.test/ });
+  const fallback = client(t, { discovery, servers: [{ name: 'ipa2.example.test', url: set.urlTemplate.replace('{server}', 'ipa2.example.test') }] });
+  t.regex(await fallback.ping(), /API version/);
+  t.regex(fallback.discovery?.error ?? '', /nowhere/);
 });
 
 test.serial('a replica that refuses connections: the call goes to the next one, the server is down until its backoff ends, then back', async (t) => {

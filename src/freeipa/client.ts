@@ -173,6 +173,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
           { ...options.discovery, dnsServers: options.discovery.dnsServers ?? options.dnsServers },
           (endpoints) => this.#pool.set(endpoints),
           this.#logger,
+          () => this.#pool.size > 0,
         )
       : null;
   }

@@ -72,16 +72,28 @@ export class DiscoveryRefresher {
   nextRefreshMs: number | null = null;
   lastError: string | null = null;
 
-  constructor(config: DiscoveryConfig, apply: (endpoints: ServerEndpoint[]) => void, logger: Logger, discover: typeof discoverServers = discoverServers) {
+  readonly #hasServers: () => boolean;
+
+  /** @param hasServers whether a list is already there (the configured servers): then a failed first lookup is not the call's error. */
+  constructor(config: DiscoveryConfig, apply: (endpoints: ServerEndpoint[]) => void, logger: Logger, hasServers: () => boolean, discover: typeof discoverServers = discoverServers) {
     this.#config = config;
     this.#apply = apply;
     this.#logger = logger;
+    this.#hasServers = hasServers;
     this.#discover = discover;
   }
 
-  /** Resolves once a list is known; a first lookup that fails is retried by the next call. */
+  /**
+   * Resolves once a list is known. A first lookup that fails is retried by
+   * the next call, unless configured servers stand in meanwhile (the periodic
+   * lookup goes on, so calls do not each wait for a DNS that is down).
+   */
   ready(): Promise<void> {
     this.#first ??= this.refresh(true).catch((error: unknown) => {
+      if (this.#hasServers()) {
+        this.#logger.warn('freeipa server discovery failed; using the configured servers until DNS answers', { error: (error as Error).message });
+        return;
+      }
       this.#first = null;
       throw error;
     });
