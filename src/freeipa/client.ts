@@ -11,9 +11,7 @@
  * retry.ts, semaphore.ts, codec.ts (envelope), commands.ts (builders).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
-import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Authenticator } from './auth.js';
@@ -27,106 +25,26 @@ import { checkDeadline, deadlineFrom, raceDeadline, remaining, sleep } from './d
 import {
   CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, TicketExpiredError,
 } from './errors.js';
-import { DiscoveryRefresher, isReadOnly, urlFor, type DiscoveryConfig } from './failover.js';
+import { DiscoveryRefresher, isReadOnly } from './failover.js';
 import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
 import { Semaphore } from './semaphore.js';
-import { ServerPool, type Backoff, type ServerEndpoint, type ServerHealth } from './server-pool.js';
+import { ServerPool, type ServerEndpoint, type ServerHealth } from './server-pool.js';
 import { makeResolver, resolverLookup } from './srv.js';
 import { Session } from './session.js';
 import type { SessionToken } from './session.js';
 import { HttpsTransport } from './transport.js';
 import type { HttpResponse } from './transport.js';
+import type { CallOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, RpcEvent } from './client-types.js';
 
 export type { BatchItem } from './codec.js';
 export type { IpaCommand } from './commands.js';
 export type { ServerEndpoint, ServerHealth } from './server-pool.js';
 export type { DiscoveryConfig } from './failover.js';
 
-export type FreeIpaAuthOptions =
-  | { readonly kind: 'kerberos'; readonly keytab: string; readonly principal?: string | undefined }
-  | { readonly kind: 'password'; readonly user: string; readonly password: string };
-
-export interface FreeIpaClientOptions {
-  /** Base URL, e.g. https://ipa.example.test/ipa (the only server when `servers` and `discovery` are absent). */
-  readonly url: string;
-  /** FreeIPA's canonical FQDN (TLS name, Referer, HTTP@<server>). Default: the URL's host. */
-  readonly server: string;
-  /** Several servers (replicas), in order of preference; replaces url/server. */
-  readonly servers?: readonly ServerEndpoint[] | undefined;
-  /** Take the servers from DNS SRV records instead; `servers` then only serves when DNS has none at start. */
-  readonly discovery?: DiscoveryConfig | undefined;
-  /** DNS servers ("ip" or "ip:port") for discovery and for the servers' names; default the system resolver. */
-  readonly dnsServers?: readonly string[] | undefined;
-  /** How long a failed server is left out: initialMs, doubling up to maxMs. Default 2 s to 60 s. */
-  readonly serverBackoff?: Backoff | undefined;
-  /** CA certificate(s) FreeIPA's TLS certificate must verify against. */
-  readonly caFile: string;
-  readonly auth: FreeIpaAuthOptions;
-  /** API version sent with every command, e.g. 2.230. */
-  readonly apiVersion: string;
-  /** Budget of a call made without a deadline, and of a login. */
-  readonly timeoutMs: number;
-  /** Extra attempts after a network error or a 5xx. */
-  readonly retries: number;
-  /** Requests in flight towards FreeIPA at most. */
-  readonly maxConcurrency: number;
-  readonly logger?: Logger | undefined;
-  readonly lookup?: LookupFunction | undefined;
-}
-
-export interface CallOptions {
-  /** Absolute deadline in epoch milliseconds; default now + timeoutMs. */
-  readonly deadline?: number | undefined;
-}
-
-/** One finished call or batch, for metrics. `outcome` is 'ok' or the error's class name. */
-export interface RpcEvent {
-  readonly method: string;
-  /** For a batch, the methods of its items. */
-  readonly methods?: readonly string[];
-  readonly durationMs: number;
-  readonly outcome: string;
-  /** Items of a batch that failed. */
-  readonly itemErrors?: number;
-}
-
-export interface LoginEvent {
-  readonly kind: 'kerberos' | 'password';
-  readonly durationMs: number;
-  readonly outcome: string;
-}
-
-export interface RetryEvent {
-  readonly method: string;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly reason: string;
-}
-
-/** A server taken out after a failure, or back in service. */
-export interface ServerEvent {
-  readonly server: string;
-  readonly state: 'up' | 'down';
-  readonly error?: string;
-}
-
-export interface FreeIpaClientEvents {
-  rpc: [RpcEvent];
-  login: [LoginEvent];
-  retry: [RetryEvent];
-  server: [ServerEvent];
-}
-
-export interface FreeIpaClientStats {
-  /** HTTP requests to /session/json (each attempt counts). */
-  readonly roundTrips: number;
-  /** Login exchanges (each attempt counts). */
-  readonly logins: number;
-  /** Retries after a network error or a 5xx. */
-  readonly retries: number;
-  /** Failed calls and failed batch items, by error class name. */
-  readonly errors: Readonly<Record<string, number>>;
-}
+export type {
+  CallOptions, FreeIpaAuthOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, LoginEvent, RetryEvent, RpcEvent, ServerEvent,
+} from './client-types.js';
+export { clientFromConfig } from './client-config.js';
 
 /** JSON errors that mean the session's credentials are gone: handled like a 401. */
 function isSessionExpired(error: unknown): boolean {
@@ -456,59 +374,6 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 function errorName(error: unknown): string {
   if (error instanceof FreeIpaError) return error.rpcName;
   return error instanceof Error ? error.name : 'Error';
-}
-
-/**
- * The client described by the configuration. With auth = password the
- * password is read from password_file here, once, at start.
- */
-export function clientFromConfig(config: Config, logger: Logger, overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClient {
-  const ipa = config.freeipa;
-  const auth: FreeIpaAuthOptions =
-    overrides.auth ??
-    (ipa.auth === 'password'
-      ? { kind: 'password', user: ipa.user, password: readPassword(ipa.passwordFile) }
-      : { kind: 'kerberos', keytab: ipa.keytab, principal: ipa.principal || undefined });
-  const several = ipa.servers.length > 1 || ipa.discover;
-  return new FreeIpaClient({
-    url: ipa.url,
-    server: ipa.server,
-    ...(several ? { servers: ipa.servers.map((name) => ({ name, url: urlFor(ipa.urlTemplate, name) })) } : {}),
-    ...(ipa.discover
-      ? {
-          discovery: {
-            domain: ipa.discoveryDomain,
-            location: ipa.location || undefined,
-            urlTemplate: ipa.urlTemplate,
-            refreshMs: ipa.discoveryRefreshMs,
-            timeoutMs: Math.min(ipa.timeoutMs, 5_000),
-          },
-        }
-      : {}),
-    ...(ipa.dnsServers.length > 0 ? { dnsServers: ipa.dnsServers } : {}),
-    serverBackoff: { initialMs: ipa.serverBackoffMs, maxMs: ipa.serverBackoffMaxMs },
-    caFile: ipa.caFile,
-    apiVersion: ipa.apiVersion,
-    timeoutMs: ipa.timeoutMs,
-    retries: ipa.retries,
-    maxConcurrency: ipa.maxConcurrency,
-    logger,
-    ...overrides,
-    auth,
-  });
-}
-
-function readPassword(file: string): string {
-  if (!file) throw new FreeIpaAuthError('[freeipa] auth = password needs password_file', 'config');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new FreeIpaAuthError(`cannot read [freeipa] password_file ${file}: ${(error as Error).message}`, 'config', { cause: error });
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (!password) throw new FreeIpaAuthError(`[freeipa] password_file ${file} is empty`, 'config');
-  return password;
 }
 
 function unboundedAbortController(): AbortController {
