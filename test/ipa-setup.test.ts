@@ -1,5 +1,5 @@
 /**
- * `novajoin ipa-setup` as a subprocess against the real KDC, slapd and test
+ * `novajoin ipa-setup` as a subprocess against the real KDC, dirsrv and test
  * FreeIPA server: the RBAC objects and the service principal, twice with the
  * same result; a real keytab (see support/getkeytab-kadmin.sh for why it is
  * not ipa-getkeytab) fetched with an admin ticket from a private cache that

@@ -68,8 +68,7 @@ export function compileFilter(filter: Filter): Predicate {
       return (e) => keysOf(e, attr).includes(want);
     }
     case 'sub': {
-      // DN syntax has no substring matching rule in LDAP: such an assertion is Undefined, i.e. no match.
-      if (DN_ATTRIBUTES.has(filter.attr)) return () => false;
+      // 389-ds (FreeIPA's directory) matches substrings of DN values too, on the normalized DN.
       const attr = filter.attr;
       const initial = filter.initial?.toLowerCase();
       const final = filter.final?.toLowerCase();

@@ -3,7 +3,7 @@
  * (`dn` + lower-case attribute names -> string values) with get, add,
  * modify, delete and a search by base and simple filter. Two stores
  * implement it: an in-memory one for `novajoin dev`, and one kept in a real
- * slapd for the tests. Command semantics are written once, on this interface.
+ * 389 Directory Server for the tests. Command semantics are written once, on this interface.
  *
  * Store failures are thrown as the FreeIPA errors ipaldap's error handler
  * produces for the same LDAP result codes, so that commands can re-word them

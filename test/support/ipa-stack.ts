@@ -1,5 +1,5 @@
 /**
- * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real slapd
+ * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real 389 Directory Server
  * with FreeIPA's tree (or the memory store), and the emulator over HTTPS with
  * a test CA, named ipa.example.test but listening on 127.0.0.1:<free port>.
  *
@@ -24,9 +24,9 @@ import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
-import { ensureEntries, LdapStore } from './ipa-ldap-store.js';
+import { ensureEntries, LdapStore } from './dirsrv-store.js';
 import { startKdc, type Kdc } from './kdc.js';
-import { startSlapd, type Slapd } from './slapd.js';
+import { startDirSrv, type DirSrv } from './dirsrv.js';
 import { makeTestCa } from './tls.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
@@ -37,7 +37,7 @@ export interface IpaStackOptions {
   maxTicketLife?: string;
   /** Cookie session lifetime; default the ticket life (FreeIPA's sessions end with the credentials), else 24 h. */
   sessionLifetimeMs?: number;
-  /** Where entries live: the real slapd (default) or memory. */
+  /** Where entries live: the real 389-ds (default) or memory. */
   store?: 'ldap' | 'memory';
   /** Principals allowed to write; default the client principal and admin. */
   writers?: string[];
@@ -47,7 +47,7 @@ export interface IpaStackOptions {
 export interface StackLdap {
   readonly url: string;
   readonly ldapsUrl: string;
-  /** The CA of slapd's certificate (StartTLS and ldaps). */
+  /** The CA of 389-ds's certificate (StartTLS and ldaps). */
   readonly caFile: string;
   readonly bindDn: string;
   readonly bindPassword: string;
@@ -82,7 +82,7 @@ export interface IpaStack {
   readonly readOnlyPassword: string;
   readonly kdc: Kdc;
   /** null with the memory store. */
-  readonly slapd: Slapd | null;
+  readonly dirsrv: DirSrv | null;
   /** A system account's LDAP access to the same entries; null with the memory store. */
   readonly ldap: StackLdap | null;
   readonly emulator: IpaEmulator;
@@ -160,7 +160,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
   const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5_KTNAME: process.env.KRB5_KTNAME, KRB5RCACHEDIR: process.env.KRB5RCACHEDIR };
   const dir = await makeTempDir('novajoin-ipa-stack');
   let kdc: Kdc | undefined;
-  let slapd: Slapd | null = null;
+  let dirsrv: DirSrv | null = null;
   let emulator: IpaEmulator | undefined;
   const restoreEnv = () => {
     for (const [k, v] of Object.entries(saved)) {
@@ -186,8 +186,8 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     let store;
     let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
-      slapd = await startSlapd({ domain, realm });
-      const ldap = new LdapStore({ url: slapd.url, bindDn: slapd.rootDn, bindPassword: slapd.rootPassword });
+      dirsrv = await startDirSrv({ domain, realm });
+      const ldap = new LdapStore({ url: dirsrv.url, bindDn: dirsrv.rootDn, bindPassword: dirsrv.rootPassword });
       const bindDn = `uid=novajoin,cn=sysaccounts,cn=etc,${env.suffix}`;
       const bindPassword = `Sysaccount-${Math.random().toString(36).slice(2)}-pw`;
       await ensureEntries(ldap, [
@@ -196,7 +196,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
         { dn: bindDn, attrs: { objectclass: ['account', 'simpleSecurityObject'], uid: ['novajoin'], userpassword: [bindPassword] } },
       ]);
       store = ldap;
-      ldapAccess = { url: slapd.url, ldapsUrl: slapd.ldapsUrl, caFile: slapd.caFile, bindDn, bindPassword };
+      ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
     } else {
       store = new MemoryStore(seedEntries(env));
     }
@@ -211,7 +211,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     });
     const emu = emulator;
     const k = kdc;
-    const s = slapd;
+    const s = dirsrv;
     return {
       serverName,
       port: emu.port,
@@ -227,7 +227,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       readOnlyPrincipal,
       readOnlyPassword,
       kdc: k,
-      slapd: s,
+      dirsrv: s,
       ldap: ldapAccess,
       emulator: emu,
       ipaEnv: env,
@@ -247,7 +247,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     };
   } catch (err) {
     await emulator?.close().catch(() => {});
-    await slapd?.stop().catch(() => {});
+    await dirsrv?.stop().catch(() => {});
     await kdc?.stop().catch(() => {});
     restoreEnv();
     await removeDir(dir);

@@ -165,6 +165,8 @@ export class LdapStore implements IpaStore {
         return { entries: entries.slice(0, limit), truncated: entries.length > limit };
       }
       const { searchEntries } = await this.client.search(base, { scope: options.scope, filter, attributes: ['*'], paged: { pageSize: this.pageSize } });
+      // 389-ds answers a paged search under a missing base with success and no entries.
+      if (!searchEntries.length) await this.client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
       return { entries: searchEntries.map(fromLdapEntry), truncated: false };
     } catch (err) {
       throw mapError(err);
