@@ -61,6 +61,14 @@ export interface IpaStore {
   search(base: string, options: SearchOptions): Promise<SearchResult>;
   /** An LDAP simple bind as `dn` with `password`: true when it succeeds. */
   checkPassword(dn: string, password: string): Promise<boolean>;
+  /**
+   * The same directory as the entry `bindDn` sees it: the directory decides
+   * each right of that identity (ACIError for a refused write, entries it may
+   * not read are missing). The memory store is permissive and returns itself.
+   */
+  actingAs(bindDn: string): IpaStore;
+  /** The effective write right on `attr` of `dn` for the identity this store acts as (the memory store: always true). */
+  canWrite(dn: string, attr: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

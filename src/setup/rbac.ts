@@ -20,6 +20,7 @@ import {
   type MemberOutput,
   type PermissionAddOptions,
 } from '../freeipa/commands.js';
+import { BINDING_PREFIX } from '../domain/binding.js';
 import { DuplicateEntryError, NotFoundError } from '../freeipa/errors.js';
 
 export const PRIVILEGE = 'Nova Host Management';
@@ -30,6 +31,12 @@ export const PERMISSIONS: readonly { readonly name: string; readonly options: Pe
   { name: 'Write host certificate', options: { ipapermright: ['write'], type: 'host', attrs: ['usercertificate'] } },
   { name: 'Modify host userclass', options: { ipapermright: ['write'], type: 'host', attrs: ['userclass'] } },
   { name: 'Modify service managedBy attribute', options: { ipapermright: ['write'], type: 'service', attrs: ['managedby'] } },
+  // No FreeIPA permission grants writing a host's managedBy (host_add_managedby for subhosts).
+  // Only hosts that carry novajoin's binding in their description: never a host made by hand.
+  {
+    name: 'Modify managedBy of novajoin hosts',
+    options: { ipapermright: ['write'], type: 'host', attrs: ['managedby'], extratargetfilter: [`(description=${BINDING_PREFIX} *)`] },
+  },
 ];
 
 /** FreeIPA's own permissions the privilege also gets (names match case-insensitively in LDAP). */
@@ -50,6 +57,10 @@ export const SYSTEM_PERMISSIONS: readonly string[] = [
   'System: add dns entries',
   'System: remove dns entries',
   'System: update dns entries',
+  // host_del, host_disable, service_del and service_disable revoke certificates when FreeIPA has a CA:
+  // cert_revoke reads the certificate first (cert_show), so both virtual operations are needed.
+  'Retrieve Certificates from the CA',
+  'Revoke Certificate',
 ];
 
 export type StepOutcome = 'created' | 'exists';

@@ -24,7 +24,10 @@ import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
-import { ensureEntries, LdapStore } from './dirsrv-store.js';
+import { ensureEntries, installAcis, LdapStore } from './dirsrv-store.js';
+import { FreeIpaClient } from '../../src/freeipa/client.js';
+import { ensureRbac } from '../../src/setup/rbac.js';
+import { managedAcis } from '../../src/ipa-emulator/permissions/aci.js';
 import { startKdc, type Kdc } from './kdc.js';
 import { startDirSrv, type DirSrv } from './dirsrv.js';
 import { makeTestCa } from './tls.js';
@@ -39,7 +42,12 @@ export interface IpaStackOptions {
   sessionLifetimeMs?: number;
   /** Where entries live: the real 389-ds (default) or memory. */
   store?: 'ldap' | 'memory';
-  /** Principals allowed to write; default the client principal and admin. */
+  /**
+   * With the memory store (which has no access control): principals allowed
+   * to write, default the client principal and admin. With 389-ds the
+   * directory decides: the client principal holds the role `novajoin
+   * ipa-setup` creates, admin everything, the auditor nothing.
+   */
   writers?: string[];
 }
 
@@ -194,7 +202,16 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
         ...seedEntries(env),
         { dn: `cn=sysaccounts,cn=etc,${env.suffix}`, attrs: { objectclass: ['top', 'nsContainer'], cn: ['sysaccounts'] } },
         { dn: bindDn, attrs: { objectclass: ['account', 'simpleSecurityObject'], uid: ['novajoin'], userpassword: [bindPassword] } },
+        // A user with no role: may log in, reads what every authenticated bind reads, writes nothing.
+        {
+          dn: `uid=auditor,cn=users,cn=accounts,${env.suffix}`,
+          attrs: {
+            objectclass: ['top', 'person', 'inetorgperson', 'krbprincipalaux'],
+            uid: ['auditor'], cn: ['Auditor'], sn: ['Auditor'], krbprincipalname: [readOnlyPrincipal],
+          },
+        },
       ]);
+      await installAcis(dirsrv, managedAcis(env));
       store = ldap;
       ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
     } else {
@@ -205,11 +222,12 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       store,
       authenticators: kerberosAuthenticators(serverName, realm),
       tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
-      writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
+      ...(dirsrv ? {} : { writers: opts.writers ?? [clientPrincipal, `admin@${realm}`] }),
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
     const emu = emulator;
+    if (dirsrv) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
     const k = kdc;
     const s = dirsrv;
     return {
@@ -253,6 +271,36 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     await removeDir(dir);
     active = false;
     throw err;
+  }
+}
+
+/**
+ * What an operator does before novajoin runs: `novajoin ipa-setup`'s RBAC
+ * steps (src/setup/rbac.ts) as admin with a password login, after adding the
+ * novajoin machine's host entry (ipa-client-install's part). The keytab comes
+ * from the KDC instead of ipa-getkeytab.
+ */
+async function setupRole(
+  emu: IpaEmulator,
+  p: { url: string; serverName: string; caFile: string; adminPassword: string; clientPrincipal: string; domain: string },
+): Promise<void> {
+  const host = await emu.rpc('host_add', [`novajoin.${p.domain}`], { force: true });
+  if (host.error) throw new Error(`host_add novajoin.${p.domain}: ${host.error.message}`);
+  const client = new FreeIpaClient({
+    url: p.url,
+    server: p.serverName,
+    caFile: p.caFile,
+    auth: { kind: 'password', user: 'admin', password: p.adminPassword },
+    apiVersion: '2.230',
+    timeoutMs: 10_000,
+    retries: 2,
+    maxConcurrency: 2,
+    lookup: makeLookup(p.serverName),
+  });
+  try {
+    await ensureRbac({ client, principal: p.clientPrincipal });
+  } finally {
+    await client.close();
   }
 }
 
