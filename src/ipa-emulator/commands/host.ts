@@ -286,8 +286,8 @@ async function hostMod(ctx: CommandContext, params: Params) {
     // FreeIPA 4.13.3 also catches the password sent through setattr; refusing it here too keeps clients honest.
     (get.strs(params, 'setattr') ?? []).some((s) => /^\s*userpassword\s*=/i.test(s));
   // FreeIPA's framework check, not an ACI: made with the presence flags every caller may compute.
-  const flags = setsPassword ? await passwordFlags(ctx, 'host', entry) : {};
-  if (setsPassword && !flags.has_password && (await passwordFlags(ctx, 'service', entry)).has_keytab) {
+  const pwFlags = setsPassword ? await passwordFlags(ctx, 'host', entry) : {};
+  if (setsPassword && !pwFlags.has_password && (await passwordFlags(ctx, 'service', entry)).has_keytab) {
     throw validationError('password', 'Password cannot be set on enrolled host.');
   }
   const planned = plannedAttrs(params);
