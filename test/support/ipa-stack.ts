@@ -49,6 +49,8 @@ export interface IpaStackOptions {
    * ipa-setup` creates, admin everything, the auditor nothing.
    */
   writers?: string[];
+  /** Run ipa-setup's role steps as admin when the stack starts (389-ds only); default true. */
+  setupRole?: boolean;
 }
 
 /** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
@@ -227,7 +229,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
     const emu = emulator;
-    if (dirsrv) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
+    if (dirsrv && opts.setupRole !== false) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
     const k = kdc;
     const s = dirsrv;
     return {

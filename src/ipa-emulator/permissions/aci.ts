@@ -124,7 +124,7 @@ export function managedAcis(env: IpaEnv): Aci[] {
   out.push(
     { dn: s, aci: `(targetattr != "userPassword || krbPrincipalKey")(version 3.0;acl "Admin can manage any entry";allow (all) ${admins};)` },
     { dn: s, aci: `(targetattr = "userPassword || krbPrincipalKey")(version 3.0;acl "Admins can write passwords";allow (add,delete,write) ${admins};)` },
-    { dn: s, aci: `(targetattr = "objectclass || dc || info || nisDomain || associatedDomain")(target = "ldap:///${s}")(version 3.0;acl "Anonymous read access to DIT root";allow (read,search,compare) userdn = "ldap:///anyone";)` },
+    { dn: s, aci: `(targetattr = "objectclass || dc || info || nisDomain || associatedDomain")(targetfilter = "(objectclass=domain)")(version 3.0;acl "Anonymous read access to DIT root";allow (read,search,compare) userdn = "ldap:///anyone";)` },
     { dn: accounts, aci: `(targetfilter = "(objectclass=nsContainer)")(targetattr = "cn || objectclass")(version 3.0;acl "Anonymous read access to containers";allow (read,search,compare) userdn = "ldap:///anyone";)` },
     { dn: accounts, aci: `(targetattr = "userPassword || krbPrincipalKey")(version 3.0;acl "Search existence of password and kerberos keys";allow (search) userdn = "ldap:///all";)` },
     { dn: `cn=computers,${accounts}`, aci: `(targetattr = "usercertificate || krblastpwdchange || description || l || nshostlocation || nshardwareplatform || nsosversion")(version 3.0;acl "Hosts can modify their own certs and keytabs";allow (write) userdn = "ldap:///self";)` },
