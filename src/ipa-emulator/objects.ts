@@ -96,6 +96,25 @@ export async function memberOf(store: IpaStore, env: IpaEnv, dn: string): Promis
   return entries.map((e) => e.dn);
 }
 
+async function nestedMemberOf(store: IpaStore, env: IpaEnv, dn: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let frontier = [dn];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const d of frontier) {
+      for (const g of await memberOf(store, env, d)) {
+        if (seen.has(g.toLowerCase())) continue;
+        seen.add(g.toLowerCase());
+        out.push(g);
+        next.push(g);
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
 /** Shapes a stored entry into command output, as entry_to_dict + convert_attribute_members do. */
 export async function entryOutput(ctx: CommandContext, obj: ObjectDef, entry: IpaEntry, opts: OutputOptions = {}): Promise<Record<string, unknown>> {
   const memberAttrs = new Set(Object.keys(obj.attributeMembers));
@@ -109,6 +128,11 @@ export async function entryOutput(ctx: CommandContext, obj: ObjectDef, entry: Ip
   }
   if (wanted.has('memberof') && !opts.raw) {
     const groups = await memberOf(ctx.system, ctx.env, entry.dn);
+    if (groups.length) attrs.memberof = groups;
+  } else if (wanted.has('memberof')) {
+    // Raw, memberOf is what 389-ds's memberOf plugin stores: every group reached through nesting
+    // (role, privilege, permission), which is how a principal sees its own rights.
+    const groups = await nestedMemberOf(ctx.system, ctx.env, entry.dn);
     if (groups.length) attrs.memberof = groups;
   }
   if (opts.all && obj.type === 'host' && !opts.noMembers) {
