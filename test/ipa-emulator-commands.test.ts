@@ -6,8 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { startIpaEmulator, passwordTableAuthenticators, makeEnv, seedEntries, EnrollmentError, type IpaEmulator } from '../src/ipa-emulator/index.js';
-import { ensureEntries, installAcis, LdapStore } from './support/dirsrv-store.js';
-import { managedAcis } from '../src/ipa-emulator/permissions/aci.js';
+import { ensureEntries, LdapStore } from './support/dirsrv-store.js';
 import { makeLookup, rawRequest } from './support/ipa-stack.js';
 import { startDirSrv, type DirSrv } from './support/dirsrv.js';
 
@@ -71,7 +70,6 @@ test.before(async () => {
   const env = makeEnv({});
   const store = new LdapStore({ url: dirsrv.url, bindDn: dirsrv.rootDn, bindPassword: dirsrv.rootPassword });
   await ensureEntries(store, seedEntries(env));
-  await installAcis(dirsrv, managedAcis(env));
   const ldap = await startIpaEmulator({ env, store, authenticators });
   servers.memory = new Ipa(memory);
   servers.ldap = new Ipa(ldap);

@@ -81,8 +81,10 @@ test.serial('ipa-setup creates the role, privilege, permissions, principal and k
   t.deepEqual(state.role['member_service'], [`nova/${NOVAJOIN_HOST}@${stack.realm}`]);
   const held = (state.privilege['memberof_permission'] as string[]).map((p) => p.toLowerCase()).sort();
   t.deepEqual(held, [...PERMISSIONS.map((p) => p.name), ...SYSTEM_PERMISSIONS].map((p) => p.toLowerCase()).sort());
-  t.deepEqual(state.permissions[0]?.['attrs'], ['userpassword']);
-  t.deepEqual(state.permissions[3]?.['type'], ['service']);
+  t.deepEqual(state.permissions[0]?.['attrs'], ['managedby']);
+  t.deepEqual(state.permissions[0]?.['type'], ['service']);
+  t.deepEqual(state.permissions[1]?.['attrs'], ['managedby']);
+  t.deepEqual(state.permissions[1]?.['type'], ['host']);
 
   // A real keytab: 0600, and the KDC accepts its key.
   t.is((await stat(keytab)).mode & 0o777, 0o600);

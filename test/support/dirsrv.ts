@@ -23,6 +23,9 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeEnv } from '../../src/ipa-emulator/layout.js';
+import { managedAcis } from '../../src/ipa-emulator/permissions/aci.js';
+import { installAcis } from './dirsrv-store.js';
 import { makeTestCa } from './tls.js';
 import { freePort, killOnExit, makeTempDir, removeDir, runCommand, waitForPort } from './tmp.js';
 
@@ -50,7 +53,8 @@ export interface StartDirSrvOptions {
   realm?: string;
   /**
    * Load FreeIPA's skeleton (test/support/ldap/seed.ldif): default true. With
-   * false only the suffix entry exists, for a caller that writes its own tree.
+   * false the database starts empty, for a caller that writes its own tree,
+   * suffix entry included, as Directory Manager.
    */
   seed?: boolean;
   /** Accept GSSAPI binds: ldap/<host> keytab and the KDC's krb5.conf. */
@@ -218,7 +222,11 @@ export async function startDirSrv(opts: StartDirSrvOptions = {}): Promise<DirSrv
       // The backend over LDAP: put in dse.ldif, ns-slapd exits without a word.
       await modify(backendLdif(suffix, realm, !!opts.kerberos), { add: true });
       const seed = seedLdif(await readFile(join(LDAP_DIR, 'seed.ldif'), 'utf8'), { suffix, domain, realm, master });
-      await modify(opts.seed === false ? seed.split(/\n\s*\n/)[0] ?? '' : seed, { add: true });
+      if (opts.seed !== false) {
+        await modify(seed, { add: true });
+        // FreeIPA's tree comes with its ACIs: from here on 389-ds, not the caller, decides rights.
+        await installAcis({ url, rootDn: ROOT_DN, rootPassword, ldapModify: modify }, managedAcis(makeEnv({ domain, realm, suffix })));
+      }
       const stop = async () => {
         if (!exited) {
           const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

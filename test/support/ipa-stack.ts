@@ -24,10 +24,9 @@ import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
-import { ensureEntries, installAcis, LdapStore } from './dirsrv-store.js';
+import { ensureEntries, LdapStore } from './dirsrv-store.js';
 import { FreeIpaClient } from '../../src/freeipa/client.js';
 import { ensureRbac } from '../../src/setup/rbac.js';
-import { managedAcis } from '../../src/ipa-emulator/permissions/aci.js';
 import { startKdc, type Kdc } from './kdc.js';
 import { startDirSrv, type DirSrv } from './dirsrv.js';
 import { makeTestCa } from './tls.js';
@@ -213,7 +212,6 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
           },
         },
       ]);
-      await installAcis(dirsrv, managedAcis(env));
       store = ldap;
       ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
     } else {
