@@ -141,7 +141,8 @@ test('paged read returns exactly our 2,000 hosts, over many pages', async (t) =>
 });
 
 test('a host record carries the binding and the enrollment state', async (t) => {
-  const inv = new LdapInventory(options());
+  // FreeIPA shows hosts to authenticated binds only ("System: Read Hosts").
+  const inv = new LdapInventory(options({ bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   const [enrolled] = await collect(inv.hosts({ fqdn: 'vm-0003.example.test' }));
   const [waiting] = await collect(inv.hosts({ fqdn: 'vm-0004.example.test' }));
@@ -173,7 +174,7 @@ test('fqdn values are data, never filter syntax', async (t) => {
 });
 
 test('services: all of them, or only those managed by given hosts', async (t) => {
-  const inv = new LdapInventory(options({ pageSize: 2 }));
+  const inv = new LdapInventory(options({ pageSize: 2, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   const all = await collect(inv.services());
   t.deepEqual(all.map((s) => s.principal).sort(), [
@@ -196,6 +197,13 @@ test('services: all of them, or only those managed by given hosts', async (t) =>
   t.is(fromMany.length, 3);
   t.deepEqual(await collect(inv.services({ managedByDns: [] })), []);
   t.deepEqual(await collect(inv.services({ managedByDns: ['fqdn=*)(objectClass=*,cn=computers'] })), []);
+});
+
+test('an anonymous bind sees no host and no service, as in FreeIPA', async (t) => {
+  const inv = new LdapInventory(options());
+  t.teardown(() => inv.close());
+  t.deepEqual(await collect(inv.hosts()), []);
+  t.deepEqual(await collect(inv.services()), []);
 });
 
 test('LDAPS verified against the CA file works', async (t) => {

@@ -67,7 +67,12 @@ export interface IpaStore {
    * not read are missing). The memory store is permissive and returns itself.
    */
   actingAs(bindDn: string): IpaStore;
-  /** The effective write right on `attr` of `dn` for the identity this store acts as (the memory store: always true). */
+  /**
+   * The effective write right on `attr` of `dn` for the identity the store
+   * acts as (389-ds's get-effective-rights, as ldap2.can_write asks it): how
+   * FreeIPA checks virtual operations such as "revoke certificate". NotFound
+   * when the entry does not exist. The memory store: always true.
+   */
   canWrite(dn: string, attr: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -175,7 +175,6 @@ export class LdapStore implements IpaStore {
       const rights = new RegExp(`(?:^|, )${attr}:([a-z]*)`, 'i').exec(text)?.[1] ?? '';
       return rights.includes('w');
     } catch (err) {
-      if (err instanceof NoSuchObjectError) return false;
       throw mapError(err);
     }
   }
