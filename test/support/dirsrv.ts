@@ -146,7 +146,8 @@ export async function startDirSrv(opts: StartDirSrvOptions = {}): Promise<DirSrv
     for (const d of ['etc', 'etc/schema', 'db', 'ldif', 'bak', 'lock', 'log', 'run', 'tmp', 'certs', 'tls']) await mkdir(path(d), { recursive: true });
     const tls = await makeTestCa(path('tls'), [master, 'localhost']);
     await nssDb(path('certs'), tls);
-    const rootPassword = randomBytes(18).toString('base64url');
+    // Hex: pwdhash takes a leading '-' for an option.
+    const rootPassword = randomBytes(18).toString('hex');
     const hashed = (await runCommand('pwdhash', ['-s', 'SSHA512', rootPassword], { secretArgs: true })).stdout.trim();
     // The package keeps these in a directory only its group may read: copy as root, or ship nothing else.
     for (const f of ['slapd-collations.conf', 'certmap.conf']) await copyFile(join(SYSTEM_CONFIG, f), path(`etc/${f}`));
