@@ -90,7 +90,7 @@ export class InstanceLifecycle {
     const projectName = await this.#deps.projects.projectName(owner.projectId, deadline);
     // The host keeps its name: it is the anchor, whatever naming says today.
     const desired = desiredEnrollment(
-      { instanceId: owner.instanceId, projectId: owner.projectId, projectName, hostname: host.fqdn, metadata: update.metadata, imageProperties: update.imageProperties },
+      { instanceId: owner.instanceId, projectId: owner.projectId, projectName, hostname: host.fqdn, fqdn: host.fqdn, metadata: update.metadata, imageProperties: update.imageProperties },
       host.fqdn.endsWith(`.${this.#deps.policy.naming.domain}`)
         ? this.#deps.policy
         : { ...this.#deps.policy, naming: { ...this.#deps.policy.naming, domain: domainOf(host.fqdn) } },
