@@ -6,7 +6,7 @@
  */
 import { AlreadyInactiveError, EmptyModlistError, FreeIpaError, NotFoundError, AttrValueNotFoundError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
-import { validateHostname } from './hostname.js';
+import { enrollFlag } from './metadata.js';
 import { desiredEnrollment, type EnrollmentPolicy } from './model.js';
 import { planAttributeChanges, planRemovals, planServiceAdds, principalHost, type Owner } from './plan.js';
 import type { Directory, HostState, ProjectLookup, ReadResult, WriteOp } from './ports.js';
@@ -45,6 +45,18 @@ export class ApplyError extends Error {
   constructor(message: string, readonly failures: readonly string[]) {
     super(message);
     this.name = 'ApplyError';
+  }
+}
+
+/** Retries of create.end while the guest has not asked for its OTP yet (about a minute at the default backoff). */
+const HOST_WAIT_ATTEMPTS = 6;
+
+/** create.end came before the guest's first vendordata call: retried later, so the records are not lost. */
+export class HostNotEnrolledYet extends Error {
+  readonly transient = true;
+  constructor(instanceId: string) {
+    super(`no host is bound to instance ${instanceId} yet`);
+    this.name = 'HostNotEnrolledYet';
   }
 }
 
@@ -112,19 +124,39 @@ export class InstanceLifecycle {
     return 'applied';
   }
 
-  /** B9: A (and PTR) records for fixed IPs, when fixed_ip_dns is on. */
-  async created(event: InstanceCreated): Promise<LifecycleOutcome> {
-    if (!this.#deps.fixedIpDns || event.hostname === null || event.projectId === null) return 'ignored';
+  /**
+   * B9: A records for fixed IPs, when fixed_ip_dns is on, on the host bound
+   * to this instance and project, never on whatever host has the name: the
+   * hostname is the tenant's, and it may be the FreeIPA server's own. With
+   * the metadata service the guest may ask for its OTP after create.end, so a
+   * missing host is waited for a few retries (attempt counts them), unless
+   * the instance says it does not enroll.
+   */
+  async created(event: InstanceCreated, attempt = 0): Promise<LifecycleOutcome> {
+    if (!this.#deps.fixedIpDns || event.projectId === null) return 'ignored';
     const deadline = Date.now() + this.#deps.timeoutMs;
     const addresses = event.fixedIps.filter((ip) => ip.version === 4).map((ip) => ip.address);
     if (addresses.length === 0) return 'ignored';
-    const projectName = await this.#deps.projects.projectName(event.projectId, deadline);
-    const hostname = validateHostname(event.hostname, this.#deps.policy.naming.domain);
-    const desired = desiredEnrollment(
-      { instanceId: event.instanceId, projectId: event.projectId, projectName, hostname, metadata: event.metadata, imageProperties: event.imageProperties },
-      this.#deps.policy,
-    );
-    await this.#apply(addresses.map((address) => ({ op: 'addARecord', fqdn: desired.fqdn, address })), deadline, 'create');
+    const found = await this.#findHost(event, deadline);
+    if (!found) {
+      if (enrollFlag(event.metadata) === false || enrollFlag(event.imageProperties ?? {}) === false || attempt >= HOST_WAIT_ATTEMPTS) return 'ignored';
+      throw new HostNotEnrolledYet(event.instanceId);
+    }
+    await this.#apply(addresses.map((address) => ({ op: 'addARecord', fqdn: found.host.fqdn, address })), deadline, 'create');
+    return 'applied';
+  }
+
+  /**
+   * A released address (a deleted floating IP still associated, a deleted
+   * port's fixed IPs) leaves the host bound to the instance it was on, and
+   * no other host: Neutron sends no disassociation for these.
+   */
+  async addressesReleased(ref: InstanceRef, addresses: readonly string[], kind: 'floating' | 'fixed'): Promise<LifecycleOutcome> {
+    if (!(kind === 'floating' ? this.#deps.floatingIpDns : this.#deps.fixedIpDns) || addresses.length === 0) return 'ignored';
+    const deadline = Date.now() + this.#deps.timeoutMs;
+    const found = await this.#findHost(ref, deadline);
+    if (!found) return 'ignored';
+    await this.#apply(addresses.map((address) => ({ op: 'deleteARecord', fqdn: found.host.fqdn, address })), deadline, `${kind} ip release`);
     return 'applied';
   }
 
