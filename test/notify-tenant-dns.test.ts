@@ -1,8 +1,10 @@
 /**
- * DNS records a tenant can steer (issue 11, items 2 and 9), through the real
- * notification path: Nova and Neutron messages published to RabbitMQ, the
- * listener, the test FreeIPA. Fixed-IP records go only to the host bound to
- * the instance; deleted floating IPs and ports leave that host's records.
+ * What a tenant can steer through notifications (issue 11, items 1, 2 and
+ * 9), through the real path: Nova and Neutron messages published to
+ * RabbitMQ, the listener, the test FreeIPA. Fixed-IP records go only to the
+ * host bound to the instance; deleted floating IPs and ports leave that
+ * host's records; an update asking for a principal outside our names gets
+ * nothing.
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +39,8 @@ test.before(async () => {
       'retry_initial = 0.1',
       'retry_max = 0.2',
       'health_file = ',
+      `[${env.openstack.projects.demo.name}]`,
+      'allowed_services = *',
     ].join('\n'),
   );
   server = await env.startServer(config);
@@ -157,4 +161,18 @@ test.serial("port.delete.end removes the port's fixed IPs from the bound host", 
   });
   await until('the fixed record to go', () => aRecords(name), (r) => !r.includes('198.51.100.20'));
   t.truthy(await env.ipa.emulator.getHost(`${name}.example.test`), 'the host stays');
+});
+
+test.serial('an update asking for a principal outside the domain creates nothing for it, and is counted', async (t) => {
+  const instance = randomUUID();
+  const name = `upd-${randomUUID().slice(0, 6)}`;
+  await join(instance, name);
+  publish('nova', 'compute.instance.update', {
+    instance_id: instance, tenant_id: project, hostname: name, state: 'active',
+    metadata: { ipa_enroll: 'True', managed_service_own: `HTTP/${name}.example.test`, managed_service_bank: 'HTTP/www.bank.example.com' },
+  });
+  await until('the allowed service on its own host', () => env.ipa.emulator.getService(`HTTP/${name}.example.test@EXAMPLE.TEST`), (s) => s !== null);
+  t.is(await env.ipa.emulator.getHost('www.bank.example.com'), null);
+  t.is(await env.ipa.emulator.getService('HTTP/www.bank.example.com@EXAMPLE.TEST'), null);
+  t.regex(await notify.listener.consumer.metrics.registry.render(), /novajoin_notify_service_requests_refused_total [1-9]/);
 });

@@ -62,6 +62,8 @@ export class HostNotEnrolledYet extends Error {
 
 export class InstanceLifecycle {
   readonly #deps: LifecycleDependencies;
+  /** Service requests refused by policy since start, for the listener's metrics. */
+  refusedServices = 0;
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
@@ -116,7 +118,10 @@ export class InstanceLifecycle {
       deadline,
     );
     const adds = planServiceAdds(desired, read, owner);
-    for (const refused of [...desired.refused, ...adds.refused]) this.#deps.logger.warn('service request refused', { instance: owner.instanceId, ...refused });
+    for (const refused of [...desired.refused, ...adds.refused]) {
+      this.refusedServices++;
+      this.#deps.logger.warn('service request refused', { instance: owner.instanceId, ...refused });
+    }
     const ops = [...planAttributeChanges(desired, host), ...adds.ops, ...planRemovals(desired, { ...read, hostsOfInstance }, host.fqdn, owner)];
     if (ops.length === 0) return 'ignored';
     await this.#apply(ops, deadline, 'update');
@@ -129,8 +134,8 @@ export class InstanceLifecycle {
    * to this instance and project, never on whatever host has the name: the
    * hostname is the tenant's, and it may be the FreeIPA server's own. With
    * the metadata service the guest may ask for its OTP after create.end, so a
-   * missing host is waited for a few retries (attempt counts them), unless
-   * the instance says it does not enroll.
+   * missing host is waited for a few retries (attempt counts them) when the
+   * instance's metadata or image (legacy image_meta) says it enrolls.
    */
   async created(event: InstanceCreated, attempt = 0): Promise<LifecycleOutcome> {
     if (!this.#deps.fixedIpDns || event.projectId === null) return 'ignored';
@@ -139,7 +144,8 @@ export class InstanceLifecycle {
     if (addresses.length === 0) return 'ignored';
     const found = await this.#findHost(event, deadline);
     if (!found) {
-      if (enrollFlag(event.metadata) === false || enrollFlag(event.imageProperties ?? {}) === false || attempt >= HOST_WAIT_ATTEMPTS) return 'ignored';
+      const enrolls = enrollFlag(event.metadata) ?? enrollFlag(event.imageProperties ?? {}) ?? false;
+      if (!enrolls || attempt >= HOST_WAIT_ATTEMPTS) return 'ignored';
       throw new HostNotEnrolledYet(event.instanceId);
     }
     await this.#apply(addresses.map((address) => ({ op: 'addARecord', fqdn: found.host.fqdn, address })), deadline, 'create');
