@@ -233,7 +233,8 @@
 #   Per-project sections of join.conf, by Keystone project name, e.g. { 'admin' => {
 #   'allowed_classes' => ['web'], 'allowed_services' => ['HTTP'] } }. allowed_classes: ipa_hostclass
 #   values the project may ask for; allowed_services: services it may have principals for
-#   (managed_service_*, compact_service_*), '*' for any.
+#   (managed_service_*, compact_service_*), '*' for any; allowed_service_domains: DNS suffixes the
+#   hosts of its service principals must lie under.
 # @param config_dir
 #   Directory of join.conf, the keytab and the secrets (root:group 0750).
 # @param config_file
@@ -379,6 +380,7 @@ class novajoin (
     Struct[{
       Optional[allowed_classes]  => Array[String[1]],
       Optional[allowed_services] => Array[String[1]],
+      Optional[allowed_service_domains] => Array[String[1]],
     }]
   ] $projects = {},
   String[1] $config_dir = '/etc/novajoin',

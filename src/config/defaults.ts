@@ -140,6 +140,7 @@ export const OPTIONS: readonly OptionSpec[] = [
 export const PROJECT_OPTIONS: readonly OptionSpec[] = [
   o({ section: '<project>', name: 'allowed_classes', type: 'list', default: [], help: 'ipa_hostclass values this project may ask for (novajoin 1.1).' }),
   o({ section: '<project>', name: 'allowed_services', type: 'list', default: [], help: 'Service names (HTTP, haproxy, ...) this project may have principals created for through managed_service_* and compact_service_* metadata; * for any. None by default: tenants cannot have principals created until their project is listed here.' }),
+  o({ section: '<project>', name: 'allowed_service_domains', type: 'list', default: [], help: 'DNS suffixes (e.g. vip.example.test) that the hosts of this project\'s service principals must be equal to or under. Empty: anywhere in [DEFAULT] domain and, when names carry the project, in the project\'s own names. The instance\'s own host is always allowed.' }),
 ];
 
 /** Sections this table owns; every other section names a project. */

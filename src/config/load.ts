@@ -86,7 +86,7 @@ function readProjectSection(
   entries: Map<string, { value: string; line: number }>,
   warnings: string[],
 ): ProjectPolicy {
-  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[] };
+  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[], allowedServiceDomains: [] as readonly string[] };
   for (const [name, raw] of entries) {
     const spec = PROJECT_OPTIONS.find((s) => s.name === name);
     if (!spec) {
@@ -95,6 +95,7 @@ function readProjectSection(
     }
     const value = checked(where, { ...spec, section }, raw.value) as readonly string[];
     if (name === 'allowed_classes') policy.allowedClasses = value;
+    else if (name === 'allowed_service_domains') policy.allowedServiceDomains = value.map((d) => d.toLowerCase().replace(/^\.|\.$/g, ''));
     else policy.allowedServices = value;
   }
   return policy;

@@ -12,6 +12,8 @@ export interface BrokerTlsFiles {
 export interface ProjectPolicy {
   readonly allowedClasses: readonly string[];
   readonly allowedServices: readonly string[];
+  /** DNS suffixes the hosts of this project's service principals must lie under; empty: the domain and the project's namespace only. */
+  readonly allowedServiceDomains: readonly string[];
 }
 
 export interface KeystoneCredentials {

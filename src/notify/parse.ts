@@ -1,6 +1,6 @@
 import { isRecord, parseOsloMessage, type OsloMessage } from './envelope.js';
 import { PoisonMessage } from './errors.js';
-import { legacyFloatingIpEvent, neutronFloatingIpEvent } from './floating-ip.js';
+import { legacyFloatingIpEvent, neutronFloatingIpDeleteEvent, neutronFloatingIpEvent, neutronPortDeleteEvent } from './floating-ip.js';
 import { legacyInstanceFacts, versionedInstanceFacts } from './instance-facts.js';
 import type { EventEnvelope, InstanceEventKind, NovaEvent } from './types.js';
 
@@ -92,6 +92,10 @@ function readerFor(eventType: string): Reader | null {
   switch (eventType) {
     case 'floatingip.update.end':
       return (m) => neutronFloatingIpEvent(m.payload);
+    case 'floatingip.delete.end':
+      return (m) => neutronFloatingIpDeleteEvent(m.payload);
+    case 'port.delete.end':
+      return (m) => neutronPortDeleteEvent(m.payload);
     case 'network.floating_ip.associate':
       return (m) => legacyFloatingIpEvent('nova.floating_ip.associate', m.payload);
     case 'network.floating_ip.disassociate':
@@ -121,6 +125,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   ...Object.keys(VERSIONED),
   ...Object.keys(LEGACY),
   'floatingip.update.end',
+  'floatingip.delete.end',
+  'port.delete.end',
   'network.floating_ip.associate',
   'network.floating_ip.disassociate',
 ];

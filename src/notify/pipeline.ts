@@ -41,7 +41,9 @@ export interface PipelineOptions {
 }
 
 function orderKey(event: NovaEvent): string {
-  return 'instance' in event ? `instance:${event.instance.instanceId}` : `fip:${event.floatingIp}`;
+  if ('instance' in event) return `instance:${event.instance.instanceId}`;
+  if (event.kind === 'port.delete') return event.deviceId ? `instance:${event.deviceId}` : 'port';
+  return `fip:${event.floatingIp ?? ''}`;
 }
 
 export class DeliveryPipeline {
