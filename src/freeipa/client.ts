@@ -115,6 +115,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #auth: Authenticator;
   readonly #session: Session;
   readonly #slots: Semaphore;
+  /** ping's own slot: readiness probes never take one of the slots joins wait for. */
+  readonly #probeSlot = new Semaphore(1);
   // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
   readonly #closing = unboundedAbortController();
   readonly #stats = { roundTrips: 0, logins: 0, retries: 0, errors: {} as Record<string, number> };
@@ -130,12 +132,13 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     this.#logger = options.logger ?? silentLogger();
     this.#slots = new Semaphore(options.maxConcurrency);
     // One socket more than the request bound, so a login never waits for a
-    // socket held by a request that is itself waiting for that login.
+    // socket held by a request that is itself waiting for that login, and one
+    // for the probe slot.
     this.#http = new HttpsTransport({
       url: options.url,
       server,
       caFile: options.caFile,
-      maxSockets: options.maxConcurrency + 1,
+      maxSockets: options.maxConcurrency + 2,
       lookup: options.lookup,
     });
     this.#auth =
@@ -151,10 +154,14 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   /** Runs one command; resolves with FreeIPA's `result` (the command output), or throws its typed error. */
   async call<T = Record<string, unknown>>(command: IpaCommand<T>, opts?: CallOptions): Promise<T> {
+    return this.#call(command, opts, this.#slots);
+  }
+
+  async #call<T>(command: IpaCommand<T>, opts: CallOptions | undefined, slots: Semaphore): Promise<T> {
     const deadline = deadlineFrom(opts, this.#options.timeoutMs);
     const started = performance.now();
     try {
-      const result = (await this.#rpc(command, deadline)) as T;
+      const result = (await this.#rpc(command, deadline, slots)) as T;
       this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
       return result;
     } catch (error) {
@@ -174,7 +181,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const started = performance.now();
     const methods = commands.map((cmd) => cmd.method);
     try {
-      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline), commands.length);
+      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline, this.#slots), commands.length);
       let itemErrors = 0;
       for (const item of items) {
         if (!item.ok) {
@@ -192,7 +199,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   /** FreeIPA's ping summary, e.g. "IPA server version 4.9.11. API version 2.251". */
   async ping(opts?: CallOptions): Promise<string> {
-    return (await this.call(pingCommand(), opts)).summary;
+    return (await this.#call(pingCommand(), opts, this.#probeSlot)).summary;
   }
 
   /** Aborts what is in flight, closes the sockets; later calls fail. Safe to call twice. */
@@ -207,7 +214,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** Login, session, retries: the command's JSON `result`, decoded. */
-  async #rpc(command: IpaCommand<unknown>, deadline: number): Promise<unknown> {
+  async #rpc(command: IpaCommand<unknown>, deadline: number, slots: Semaphore): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
     const body = encodeCall(command, this.#options.apiVersion);
     const what = `FreeIPA ${command.method}`;
@@ -217,7 +224,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     for (let relogin = 0; ; relogin += 1) {
       checkDeadline(what, deadline);
       const session = await this.#session.ensure(deadline);
-      const response = await withRetries(() => this.#post(body, session, deadline, what), {
+      const response = await withRetries(() => this.#post(body, session, deadline, what, slots), {
         retries: this.#options.retries,
         deadline,
         what,
@@ -247,8 +254,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One HTTP attempt, inside a concurrency slot. */
-  async #post(body: string, session: SessionToken, deadline: number, what: string): Promise<HttpResponse> {
-    const release = await this.#slots.acquire(deadline, this.#closing.signal);
+  async #post(body: string, session: SessionToken, deadline: number, what: string, slots: Semaphore): Promise<HttpResponse> {
+    const release = await slots.acquire(deadline, this.#closing.signal);
     try {
       this.#stats.roundTrips += 1;
       const response = await this.#http.request({

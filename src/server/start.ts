@@ -4,7 +4,7 @@
  * Tests and `novajoin dev` pass their own adapters through `overrides`.
  */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
@@ -14,6 +14,7 @@ import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
+import { Readiness } from '../http/readiness.js';
 import type { Authorize } from '../http/authenticate.js';
 import { createServerMetrics, type ServerMetrics } from '../http/http-metrics.js';
 import type { Logger } from '../log/logger.js';
@@ -61,7 +62,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
 
-  const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
+  const checks: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
     { name: 'freeipa', check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)) },
     ...(openstack && !noauth ? [{ name: 'keystone', check: async () => void (await openstack.serviceSession.token(AbortSignal.timeout(3000))) }] : []),
   ];
@@ -79,11 +80,23 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       wwwAuthenticateUri: config.keystoneAuthtoken.wwwAuthenticateUri,
       timeoutMs: config.keystoneAuthtoken.timeoutMs,
     },
-    readiness,
+    readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
 
-  const server: Server = app.listen(config.server.port, config.server.listen);
+  // A client that sends slowly holds a connection until these expire, and the
+  // cap bounds how many it can hold; node checks the timeouts every
+  // connectionsCheckingInterval, so that follows the shorter one.
+  const server: Server = createServer(
+    {
+      headersTimeout: config.server.headerTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headerTimeoutMs / 4))),
+    },
+    app.callback(),
+  );
+  server.maxConnections = config.server.maxConnections;
   server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
+  server.listen(config.server.port, config.server.listen);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
