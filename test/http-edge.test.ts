@@ -181,3 +181,26 @@ test.serial('connections past max_connections are closed on arrival, and the ser
   }
   t.is(status, 200);
 });
+
+const computeOnly = [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }];
+
+test.serial('an application credential limited to other requests does not pass join:create', async (t) => {
+  const writes = env.ipa.emulator.counters().writes;
+  const restricted = env.openstack.issueToken('nova', 'service', { accessRules: computeOnly }).token;
+  const res = await join(server.url, restricted);
+  t.is(res.status, 401);
+  t.false('ipaotp' in res.body);
+  t.is(env.ipa.emulator.counters().writes, writes, 'nothing written to FreeIPA');
+});
+
+test.serial('access rules are matched on our service_type, the method and the path; none configured refuses every restricted token', async (t) => {
+  const own = await env.startServer(await env.config('[keystone_authtoken]\nservice_type = vendordata'));
+  const allowed = env.openstack.issueToken('nova', 'service', { accessRules: [...computeOnly, { service: 'vendordata', method: 'POST', path: '/v1/**' }] }).token;
+  t.is((await join(own.url, allowed)).status, 200);
+  const wrongMethod = env.openstack.issueToken('nova', 'service', { accessRules: [{ service: 'vendordata', method: 'GET', path: '/v1/**' }] }).token;
+  t.is((await join(own.url, wrongMethod)).status, 401);
+  const wrongPath = env.openstack.issueToken('nova', 'service', { accessRules: [{ service: 'vendordata', method: 'POST', path: '/v2/*' }] }).token;
+  t.is((await join(own.url, wrongPath)).status, 401);
+  t.is((await join(server.url, allowed)).status, 401, 'a server with no service_type refuses even a matching rule');
+  t.is((await join(server.url)).status, 200, 'an unrestricted token still passes');
+});

@@ -31,6 +31,7 @@ export interface AppOptions {
     readonly authorize: Authorize;
     readonly wwwAuthenticateUri: string;
     readonly timeoutMs: number;
+    readonly serviceType: string;
   };
   readonly readiness: Readiness;
 }

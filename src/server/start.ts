@@ -79,6 +79,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       authorize: overrides.authorize ?? loadAuthorizer(config.server.policyFile, logger),
       wwwAuthenticateUri: config.keystoneAuthtoken.wwwAuthenticateUri,
       timeoutMs: config.keystoneAuthtoken.timeoutMs,
+      serviceType: config.keystoneAuthtoken.serviceType,
     },
     readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
