@@ -146,7 +146,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-test.serial('a client that sends half a request is disconnected at the header and request timeouts', async (t) => {
+test.serial('a client that sends nothing or half a request is disconnected at the header and request timeouts', async (t) => {
   const own = await env.startServer(await env.config('[DEFAULT]\nheader_timeout = 1\nrequest_timeout = 2'));
   const halfHeaders = await open(own.port);
   const headersDone = closed(halfHeaders);
@@ -154,6 +154,9 @@ test.serial('a client that sends half a request is disconnected at the header an
   const halfBody = await open(own.port);
   const bodyDone = closed(halfBody);
   halfBody.write('POST /v1/ HTTP/1.1\r\nHost: novajoin\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"hostname": ');
+  const silent = await open(own.port);
+  const silentDone = closed(silent);
+  t.is(await within(silentDone, 20_000, 'a connection that sends nothing'), '');
   const afterHeaders = await within(headersDone, 20_000, 'half-sent headers');
   const afterBody = await within(bodyDone, 20_000, 'half-sent body');
   t.true(afterHeaders === '' || /^HTTP\/1\.1 408/.test(afterHeaders), afterHeaders);

@@ -4,7 +4,7 @@
  * Tests and `novajoin dev` pass their own adapters through `overrides`.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
@@ -21,6 +21,7 @@ import type { Logger } from '../log/logger.js';
 import type { TokenValidator } from '../openstack/caller.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { loadAuthorizer } from './authorizer.js';
+import { createHttpServer } from './http-server.js';
 import { imagePort, projectPort } from './ports.js';
 
 export interface ServerOverrides {
@@ -84,19 +85,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
     readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
 
-  // A client that sends slowly holds a connection until these expire, and the
-  // cap bounds how many it can hold; node checks the timeouts every
-  // connectionsCheckingInterval, so that follows the shorter one.
-  const server: Server = createServer(
-    {
-      headersTimeout: config.server.headerTimeoutMs,
-      requestTimeout: config.server.requestTimeoutMs,
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headerTimeoutMs / 4))),
-    },
-    app.callback(),
-  );
-  server.maxConnections = config.server.maxConnections;
-  server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
+  const server: Server = createHttpServer(app.callback(), config.server);
   server.listen(config.server.port, config.server.listen);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
