@@ -52,9 +52,9 @@ export function createApp(options: AppOptions): Koa {
     ctx.status = report.ready ? 200 : 503;
     ctx.body = { status: report.ready ? 'ready' : 'not ready', checks: report.checks, request_id: ctx.state['requestId'] };
   });
-  router.get('/metrics', (ctx) => {
+  router.get('/metrics', async (ctx) => {
     ctx.type = PROMETHEUS_CONTENT_TYPE;
-    ctx.body = options.metrics.registry.render();
+    ctx.body = await options.metrics.registry.render();
   });
 
   app.use(requestContext(options.logger));
