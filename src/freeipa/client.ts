@@ -62,6 +62,11 @@ export interface CallOptions {
   readonly deadline?: number | undefined;
 }
 
+export interface PingOptions extends CallOptions {
+  /** A readiness probe: runs on a slot of its own, never on one the calls of joins wait for. */
+  readonly probe?: boolean | undefined;
+}
+
 /** One finished call or batch, for metrics. `outcome` is 'ok' or the error's class name. */
 export interface RpcEvent {
   readonly method: string;
@@ -115,7 +120,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #auth: Authenticator;
   readonly #session: Session;
   readonly #slots: Semaphore;
-  /** ping's own slot: readiness probes never take one of the slots joins wait for. */
+  /** The readiness probe's own slot: probes never take one of the slots joins wait for. */
   readonly #probeSlot = new Semaphore(1);
   // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
   readonly #closing = unboundedAbortController();
@@ -198,8 +203,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** FreeIPA's ping summary, e.g. "IPA server version 4.9.11. API version 2.251". */
-  async ping(opts?: CallOptions): Promise<string> {
-    return (await this.#call(pingCommand(), opts, this.#probeSlot)).summary;
+  async ping(opts?: PingOptions): Promise<string> {
+    return (await this.#call(pingCommand(), opts, opts?.probe ? this.#probeSlot : this.#slots)).summary;
   }
 
   /** Aborts what is in flight, closes the sockets; later calls fail. Safe to call twice. */
