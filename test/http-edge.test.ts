@@ -156,7 +156,8 @@ test.serial('a client that sends nothing or half a request is disconnected at th
   halfBody.write('POST /v1/ HTTP/1.1\r\nHost: novajoin\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"hostname": ');
   const silent = await open(own.port);
   const silentDone = closed(silent);
-  t.is(await within(silentDone, 20_000, 'a connection that sends nothing'), '');
+  const afterSilence = await within(silentDone, 20_000, 'a connection that sends nothing');
+  t.true(afterSilence === '' || /^HTTP\/1\.1 408/.test(afterSilence), afterSilence);
   const afterHeaders = await within(headersDone, 20_000, 'half-sent headers');
   const afterBody = await within(bodyDone, 20_000, 'half-sent body');
   t.true(afterHeaders === '' || /^HTTP\/1\.1 408/.test(afterHeaders), afterHeaders);
