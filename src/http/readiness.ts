@@ -7,11 +7,16 @@
 import type { Logger } from '../log/logger.js';
 
 /** A dependency check for /readyz; throws when not ready. */
-export type ReadinessCheck = { readonly name: string; check(): Promise<void> };
+export type ReadinessCheck = {
+  readonly name: string;
+  check(): Promise<void>;
+  /** What to show beside the outcome, e.g. each FreeIPA server's state; never error text. */
+  details?(): Record<string, unknown>;
+};
 
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: ReadonlyArray<{ readonly name: string; readonly ok: boolean }>;
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly ok: boolean } & Record<string, unknown>>;
 }
 
 export class Readiness {
@@ -36,12 +41,13 @@ export class Readiness {
   async #compute(): Promise<ReadinessReport> {
     const checks = await Promise.all(
       this.checks.map(async (c) => {
+        const details = () => (c.details ? c.details() : {});
         try {
           await c.check();
-          return { name: c.name, ok: true };
+          return { name: c.name, ok: true, ...details() };
         } catch (error) {
           this.logger.warn('readiness check failed', { check: c.name, error: error instanceof Error ? error : String(error) });
-          return { name: c.name, ok: false };
+          return { name: c.name, ok: false, ...details() };
         }
       }),
     );
