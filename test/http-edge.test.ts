@@ -95,9 +95,10 @@ test.serial('/readyz names the failing check but not FreeIPA\'s error text', asy
     const res = await fetch(`${own.url}/readyz`);
     t.is(res.status, 503);
     const body = (await res.json()) as Record<string, any>;
-    t.deepEqual(body['checks'].find((c: any) => c.name === 'freeipa'), { name: 'freeipa', ok: false });
+    t.like(body['checks'].find((c: any) => c.name === 'freeipa'), { name: 'freeipa', ok: false });
     const text = JSON.stringify(body);
-    t.false(/ECONNREFUSED|refused|127\.0\.0\.1|ipa\.example\.test|\d{4,5}/.test(text.replace(body['request_id'] ?? '', '')), text);
+    t.false(/ECONNREFUSED|refused|reach|127\.0\.0\.1|lastError|"error"/.test(text), text);
+    t.false(text.includes(`:${env.ipa.emulator.port}`), 'no FreeIPA port');
     t.regex(await log.text(), /readiness check failed/);
   } finally {
     await env.ipa.emulator.setMode('up');
