@@ -39,6 +39,10 @@ export interface Config {
     readonly policyFile: string;
     readonly joinTimeoutMs: number;
     readonly maxBodySize: number;
+    readonly headerTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly readinessIntervalMs: number;
   };
   readonly naming: {
     readonly domain: string;
@@ -121,6 +125,8 @@ export interface Config {
   readonly keystoneAuthtoken: KeystoneCredentials & {
     readonly wwwAuthenticateUri: string;
     readonly tokenCacheTimeMs: number;
+    /** Our catalog service type, for application-credential access rules; '' refuses restricted tokens. */
+    readonly serviceType: string;
   };
   /** Per-project sections, keyed by project name. */
   readonly projects: ReadonlyMap<string, ProjectPolicy>;

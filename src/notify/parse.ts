@@ -1,3 +1,4 @@
+import { clip } from './bounded-text.js';
 import { isRecord, parseOsloMessage, type OsloMessage } from './envelope.js';
 import { PoisonMessage } from './errors.js';
 import { legacyFloatingIpEvent, neutronFloatingIpDeleteEvent, neutronFloatingIpEvent, neutronPortDeleteEvent } from './floating-ip.js';
@@ -67,14 +68,14 @@ function readVersioned(spec: VersionedSpec, message: OsloMessage): NovaEvent | U
   if (typeof name !== 'string' || typeof version !== 'string' || !isRecord(data)) {
     throw new PoisonMessage('payload is not a versioned nova object');
   }
-  const major = /^(\d+)\.\d+$/.exec(version)?.[1];
-  if (major === undefined) throw new PoisonMessage(`payload version ${JSON.stringify(version)} is not MAJOR.MINOR`);
+  const major = /^(\d{1,6})\.\d{1,6}$/.exec(version)?.[1];
+  if (major === undefined) throw new PoisonMessage(`payload version ${JSON.stringify(clip(version, 40))} is not MAJOR.MINOR`);
   const majors = spec.payloads[name];
   if (!majors || !majors.includes(Number(major))) {
     const supported = Object.entries(spec.payloads)
       .map(([n, ms]) => `${n} ${ms.map((m) => `${m}.x`).join(', ')}`)
       .join('; ');
-    return { outcome: 'unsupported_version', message, payloadName: name, version, supported };
+    return { outcome: 'unsupported_version', message, payloadName: clip(name, 128), version, supported };
   }
   return { kind: spec.kind, instance: versionedInstanceFacts(data) };
 }
