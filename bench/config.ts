@@ -19,7 +19,9 @@ export interface BenchConfigOptions {
   /** [freeipa] max_concurrency; absent: the shipped default. */
   readonly ipaConcurrency?: number | undefined;
   readonly notifications: {
-    readonly queue: string;
+    /** Prefix of the listener's own queues (retry delay queues). */
+    readonly retryQueuePrefix: string;
+    readonly queueType?: 'classic' | 'quorum' | undefined;
     readonly deadLetterQueue: string;
     readonly exchange: string;
     readonly topic: string;
@@ -62,7 +64,8 @@ export function writeBenchConfig(opts: BenchConfigOptions): string {
     ...(opts.ipaConcurrency !== undefined ? [`max_concurrency = ${opts.ipaConcurrency}`] : []),
     '',
     '[notifications]',
-    `queue = ${opts.notifications.queue}`,
+    `retry_queue_prefix = ${opts.notifications.retryQueuePrefix}`,
+    ...(opts.notifications.queueType !== undefined ? [`queue_type = ${opts.notifications.queueType}`] : []),
     `dead_letter_queue = ${opts.notifications.deadLetterQueue}`,
     `exchanges = ${opts.notifications.exchange}`,
     `topics = ${opts.notifications.topic}`,

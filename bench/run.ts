@@ -231,10 +231,10 @@ try {
     keystonePassword: openstack.users.novajoin.password,
     ipaConcurrency,
     notifications: {
-      queue: `novajoin-bench-${runId}`,
+      retryQueuePrefix: `novajoin-bench-${runId}`,
       deadLetterQueue: `novajoin-bench-${runId}.dead`,
       exchange: `novajoin-bench-nova-${runId}`,
-      topic: 'versioned_notifications',
+      topic: `novajoin-bench-${runId}`,
       prefetch,
     },
   });

@@ -71,10 +71,12 @@ export interface Config {
   };
   readonly notifications: {
     readonly transportUrl: string;
-    readonly queue: string;
     readonly exchanges: readonly string[];
     readonly topics: readonly string[];
+    readonly priorities: readonly string[];
     readonly exchangeDurable: boolean;
+    readonly queueType: 'classic' | 'quorum';
+    readonly retryQueuePrefix: string;
     readonly deadLetterQueue: string;
     readonly prefetch: number;
     readonly retryInitialMs: number;
