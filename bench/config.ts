@@ -16,6 +16,8 @@ export interface BenchConfigOptions {
   readonly keystoneUrl: string;
   readonly keystoneUser: string;
   readonly keystonePassword: string;
+  /** File name inside dir; join.conf by default. */
+  readonly file?: string;
   /** [freeipa] max_concurrency; absent: the shipped default. */
   readonly ipaConcurrency?: number | undefined;
   readonly notifications: {
@@ -34,7 +36,7 @@ export function writeBenchConfig(opts: BenchConfigOptions): string {
   writeFileSync(otpFile, `${randomBytes(48).toString('base64')}\n`, { mode: 0o600 });
   const passwordFile = join(opts.dir, 'ipa.password');
   writeFileSync(passwordFile, `${opts.ipa.password}\n`, { mode: 0o600 });
-  const file = join(opts.dir, 'join.conf');
+  const file = join(opts.dir, opts.file ?? 'join.conf');
   const credentials = [
     `auth_url = ${opts.keystoneUrl}`,
     `username = ${opts.keystoneUser}`,
