@@ -83,7 +83,7 @@ export const OPTIONS: readonly OptionSpec[] = [
 
   // ---- [notifications]: novajoin-notify.
   o({ section: 'notifications', name: 'queue', type: 'string', default: '', ignored: true, help: 'No effect: the listener reads the queues oslo.messaging declares for each topic, <topic>.<priority> (a queue of our own would leave those filling up).' }),
-  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the queue is bound on.' }),
+  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the <topic>.<priority> queues are bound on: Nova\'s and Neutron\'s control_exchange.' }),
   o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics read, from the queues oslo.messaging declares for them, <topic>.<priority>; empty means [DEFAULT] notifications_topic.' }),
   o({ section: 'notifications', name: 'priorities', type: 'list', default: ['info', 'error'], help: 'Notification priorities read (oslo.messaging\'s audit, debug, info, warn, error, critical, sample); Nova and Neutron send info and error.' }),
   o({ section: 'notifications', name: 'exchange_durable', type: 'bool', default: false, help: 'Set as [oslo_messaging_rabbit] amqp_durable_queues in nova.conf and neutron.conf: the exchanges and <topic>.<priority> queues are then durable, as oslo.messaging declares them (always with queue_type = quorum).' }),
