@@ -10,6 +10,7 @@
 import { connect, type ChannelModel } from 'amqplib';
 import type { Config } from '../config/types.js';
 import { OSLO_PRIORITIES, osloExchangeOptions, osloQueueOptions } from '../notify/topology.js';
+import { loadBrokerTls } from '../notify/broker-tls.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
 import { withDeadline, type CheckContext, type CheckLine } from './checks.js';
 
@@ -68,14 +69,14 @@ export async function checkNotificationQueues(ctx: CheckContext): Promise<CheckL
   const what = 'RabbitMQ notification queues';
   let endpoints;
   try {
-    endpoints = parseTransportUrl(ctx.config.notifications.transportUrl);
+    endpoints = parseTransportUrl(ctx.config.notifications.transportUrl, loadBrokerTls(ctx.config.notifications.tls));
   } catch {
-    return [{ ok: false, what, why: 'not checked: transport_url does not parse', fix: 'fix [DEFAULT] transport_url' }];
+    return [{ ok: false, what, why: 'not checked: transport_url or its TLS files do not load', fix: 'fix the RabbitMQ line first' }];
   }
   for (const endpoint of endpoints) {
     try {
       return await withDeadline(ctx.timeoutMs, async () => {
-        const model = await connect({ ...endpoint.options, heartbeat: 0 }, { timeout: ctx.timeoutMs, clientProperties: { connection_name: 'novajoin check' } });
+        const model = await connect({ ...endpoint.options, heartbeat: 0 }, { ...endpoint.socket, timeout: ctx.timeoutMs, clientProperties: { connection_name: 'novajoin check' } });
         model.on('error', () => undefined);
         try {
           return await inspect(model, ctx.config.notifications);
