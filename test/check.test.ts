@@ -5,6 +5,7 @@
  * gets its own FAIL line with a fix, and a non-zero exit.
  */
 import test from 'ava';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,10 +51,12 @@ test.after.always(async () => {
 });
 
 let configs = 0;
+const RUN = randomUUID();
 async function check(options: Partial<StackConfigOptions> = {}, args: string[] = []) {
   const where = join(dir, `c${configs++}`);
   await mkdir(where);
-  const file = await writeStackConfig({ dir: where, stack, openstack, ...options });
+  // A topic of its own: the shared broker's novajoin_notifications queues are whatever other tests left.
+  const file = await writeStackConfig({ dir: where, stack, openstack, ...options, set: { 'DEFAULT.notifications_topic': `novajoin-check-${RUN}`, ...options.set } });
   const run = await runNovajoin(['check', '--config', file, ...args], { env: stackEnv(stack) });
   return { ...run, lines: run.stdout.trim().split('\n') };
 }
