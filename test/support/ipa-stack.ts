@@ -1,5 +1,5 @@
 /**
- * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real slapd
+ * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real 389 Directory Server
  * with FreeIPA's tree (or the memory store), and the emulator over HTTPS with
  * a test CA, named ipa.example.test but listening on 127.0.0.1:<free port>.
  *
@@ -24,9 +24,12 @@ import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
-import { ensureEntries, LdapStore } from './ipa-ldap-store.js';
+import type { IpaStore } from '../../src/ipa-emulator/store.js';
+import { ensureEntries, LdapStore } from './dirsrv-store.js';
+import { FreeIpaClient } from '../../src/freeipa/client.js';
+import { ensureRbac } from '../../src/setup/rbac.js';
 import { startKdc, type Kdc } from './kdc.js';
-import { startSlapd, type Slapd } from './slapd.js';
+import { startDirSrv, type DirSrv } from './dirsrv.js';
 import { makeTestCa } from './tls.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
@@ -37,17 +40,26 @@ export interface IpaStackOptions {
   maxTicketLife?: string;
   /** Cookie session lifetime; default the ticket life (FreeIPA's sessions end with the credentials), else 24 h. */
   sessionLifetimeMs?: number;
-  /** Where entries live: the real slapd (default) or memory. */
+  /** Where entries live: the real 389-ds (default) or memory. */
   store?: 'ldap' | 'memory';
-  /** Principals allowed to write; default the client principal and admin. */
+  /**
+   * With the memory store (which has no access control): principals allowed
+   * to write, default the client principal and admin. With 389-ds the
+   * directory decides: the client principal holds the role `novajoin
+   * ipa-setup` creates, admin everything, the auditor nothing.
+   */
   writers?: string[];
+  /** FQDNs of more FreeIPA servers (replicas) `startReplica` may start: each gets its HTTP/ principal and a name in the certificate. */
+  replicas?: readonly string[];
+  /** Run ipa-setup's role steps as admin when the stack starts (389-ds only); default true. */
+  setupRole?: boolean;
 }
 
 /** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
 export interface StackLdap {
   readonly url: string;
   readonly ldapsUrl: string;
-  /** The CA of slapd's certificate (StartTLS and ldaps). */
+  /** The CA of 389-ds's certificate (StartTLS and ldaps). */
   readonly caFile: string;
   readonly bindDn: string;
   readonly bindPassword: string;
@@ -82,7 +94,7 @@ export interface IpaStack {
   readonly readOnlyPassword: string;
   readonly kdc: Kdc;
   /** null with the memory store. */
-  readonly slapd: Slapd | null;
+  readonly dirsrv: DirSrv | null;
   /** A system account's LDAP access to the same entries; null with the memory store. */
   readonly ldap: StackLdap | null;
   readonly emulator: IpaEmulator;
@@ -92,6 +104,12 @@ export interface IpaStack {
   readonly lookup: LookupFn;
   /** For the Kerberos client in this process: KRB5_CONFIG, KRB5_CLIENT_KTNAME, KRB5CCNAME (a private ccache). */
   readonly env: Record<string, string>;
+  /**
+   * One more FreeIPA server on the same entries (as replicas share their
+   * data), named `name` (one of the `replicas` option): its own HTTPS
+   * listener, sessions and counters. Stopped with the stack.
+   */
+  startReplica(name: string, listen?: { host?: string; port?: number }): Promise<IpaEmulator>;
   stop(): Promise<void>;
 }
 
@@ -160,7 +178,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
   const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5_KTNAME: process.env.KRB5_KTNAME, KRB5RCACHEDIR: process.env.KRB5RCACHEDIR };
   const dir = await makeTempDir('novajoin-ipa-stack');
   let kdc: Kdc | undefined;
-  let slapd: Slapd | null = null;
+  let dirsrv: DirSrv | null = null;
   let emulator: IpaEmulator | undefined;
   const restoreEnv = () => {
     for (const [k, v] of Object.entries(saved)) {
@@ -170,48 +188,63 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
   };
   try {
     kdc = await startKdc({ realm, ...(opts.maxTicketLife ? { maxTicketLife: opts.maxTicketLife } : {}) });
-    await kdc.addPrincipal(`HTTP/${serverName}`);
+    const replicaNames = (opts.replicas ?? []).map((n) => n.toLowerCase());
+    for (const name of [serverName, ...replicaNames]) await kdc.addPrincipal(`HTTP/${name}`);
     await kdc.addPrincipal(clientPrincipal);
     await kdc.addPrincipal('admin', { password: adminPassword });
     await kdc.addPrincipal('auditor', { password: readOnlyPassword });
-    const httpKeytab = await kdc.keytab([`HTTP/${serverName}`], join(dir, 'http.keytab'));
+    const httpKeytab = await kdc.keytab([serverName, ...replicaNames].map((n) => `HTTP/${n}`), join(dir, 'http.keytab'));
     const clientKeytab = await kdc.keytab([clientPrincipal], join(dir, 'nova.keytab'));
     // The acceptor (in this process) finds its keytab and the KDC through the environment.
     process.env.KRB5_CONFIG = kdc.krb5Conf;
     process.env.KRB5_KTNAME = `FILE:${httpKeytab}`;
     process.env.KRB5RCACHEDIR = dir;
 
-    const tls = await makeTestCa(dir, [serverName]);
+    const tls = await makeTestCa(dir, [serverName, ...replicaNames]);
     const env = makeEnv({ realm, domain, serverName });
-    let store;
+    let store: IpaStore;
     let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
-      slapd = await startSlapd({ domain, realm });
-      const ldap = new LdapStore({ url: slapd.url, bindDn: slapd.rootDn, bindPassword: slapd.rootPassword });
+      dirsrv = await startDirSrv({ domain, realm });
+      const ldap = new LdapStore({ url: dirsrv.url, bindDn: dirsrv.rootDn, bindPassword: dirsrv.rootPassword });
       const bindDn = `uid=novajoin,cn=sysaccounts,cn=etc,${env.suffix}`;
       const bindPassword = `Sysaccount-${Math.random().toString(36).slice(2)}-pw`;
       await ensureEntries(ldap, [
         ...seedEntries(env),
         { dn: `cn=sysaccounts,cn=etc,${env.suffix}`, attrs: { objectclass: ['top', 'nsContainer'], cn: ['sysaccounts'] } },
         { dn: bindDn, attrs: { objectclass: ['account', 'simpleSecurityObject'], uid: ['novajoin'], userpassword: [bindPassword] } },
+        // A user with no role: may log in, reads what every authenticated bind reads, writes nothing.
+        {
+          dn: `uid=auditor,cn=users,cn=accounts,${env.suffix}`,
+          attrs: {
+            objectclass: ['top', 'person', 'inetorgperson', 'krbprincipalaux'],
+            uid: ['auditor'], cn: ['Auditor'], sn: ['Auditor'], krbprincipalname: [readOnlyPrincipal],
+          },
+        },
       ]);
       store = ldap;
-      ldapAccess = { url: slapd.url, ldapsUrl: slapd.ldapsUrl, caFile: slapd.caFile, bindDn, bindPassword };
+      ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
     } else {
       store = new MemoryStore(seedEntries(env));
     }
-    emulator = await startIpaEmulator({
-      env,
-      store,
-      authenticators: kerberosAuthenticators(serverName, realm),
-      tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
-      writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
+    const cert = { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
+    const sharedStore = store;
+    // Every server of the stack runs with the same options but its own name.
+    const emulatorOptions = (name: string, storeOf: IpaStore) => ({
+      env: name === serverName ? env : makeEnv({ realm, domain, serverName: name }),
+      store: storeOf,
+      authenticators: kerberosAuthenticators(name, realm),
+      tls: cert,
+      ...(dirsrv ? {} : { writers: opts.writers ?? [clientPrincipal, `admin@${realm}`] }),
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
+    emulator = await startIpaEmulator(emulatorOptions(serverName, sharedStore));
+    const replicas: IpaEmulator[] = [];
     const emu = emulator;
+    if (dirsrv && opts.setupRole !== false) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
     const k = kdc;
-    const s = slapd;
+    const s = dirsrv;
     return {
       serverName,
       port: emu.port,
@@ -227,14 +260,21 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       readOnlyPrincipal,
       readOnlyPassword,
       kdc: k,
-      slapd: s,
+      dirsrv: s,
       ldap: ldapAccess,
       emulator: emu,
       ipaEnv: env,
       lookup: makeLookup(serverName),
       env: { KRB5_CONFIG: k.krb5Conf, KRB5_CLIENT_KTNAME: `FILE:${clientKeytab}`, KRB5CCNAME: `FILE:${join(dir, 'client.ccache')}` },
+      async startReplica(name, listen = {}) {
+        if (!replicaNames.includes(name.toLowerCase())) throw new Error(`${name} is not in the stack's replicas option`);
+        const replica = await startIpaEmulator({ ...emulatorOptions(name.toLowerCase(), unclosable(sharedStore)), ...listen });
+        replicas.push(replica);
+        return replica;
+      },
       async stop() {
         try {
+          for (const replica of replicas) await replica.close().catch(() => {});
           await emu.close();
           await s?.stop();
           await k.stop();
@@ -247,12 +287,53 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     };
   } catch (err) {
     await emulator?.close().catch(() => {});
-    await slapd?.stop().catch(() => {});
+    await dirsrv?.stop().catch(() => {});
     await kdc?.stop().catch(() => {});
     restoreEnv();
     await removeDir(dir);
     active = false;
     throw err;
+  }
+}
+
+/** The same store, except that closing it is left to its owner (the stack's first server). */
+function unclosable(store: IpaStore): IpaStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'close') return async () => {};
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * What an operator does before novajoin runs: `novajoin ipa-setup`'s RBAC
+ * steps (src/setup/rbac.ts) as admin with a password login, after adding the
+ * novajoin machine's host entry (ipa-client-install's part). The keytab comes
+ * from the KDC instead of ipa-getkeytab.
+ */
+async function setupRole(
+  emu: IpaEmulator,
+  p: { url: string; serverName: string; caFile: string; adminPassword: string; clientPrincipal: string; domain: string },
+): Promise<void> {
+  const host = await emu.rpc('host_add', [`novajoin.${p.domain}`], { force: true });
+  if (host.error) throw new Error(`host_add novajoin.${p.domain}: ${host.error.message}`);
+  const client = new FreeIpaClient({
+    url: p.url,
+    server: p.serverName,
+    caFile: p.caFile,
+    auth: { kind: 'password', user: 'admin', password: p.adminPassword },
+    apiVersion: '2.230',
+    timeoutMs: 10_000,
+    retries: 2,
+    maxConcurrency: 2,
+    lookup: makeLookup(p.serverName),
+  });
+  try {
+    await ensureRbac({ client, principal: p.clientPrincipal });
+  } finally {
+    await client.close();
   }
 }
 
