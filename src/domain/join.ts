@@ -5,7 +5,7 @@
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
 import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
-import { DuplicateEntryError, ValidationError } from '../freeipa/errors.js';
+import { EntryConflict, InvalidValue } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
 import { needsProjectName } from './hostname.js';
@@ -100,11 +100,11 @@ export class JoinService {
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
       // read and our write: read again once and answer from what is there now.
-      if (error instanceof DuplicateEntryError || (error instanceof ValidationError && error.data['name'] === 'password')) {
+      if (error instanceof EntryConflict || (error instanceof InvalidValue && error.field === 'password')) {
         return this.#enroll(desired, owner, deadline, logger);
       }
       // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
-      if (error instanceof ValidationError && error.data['name'] === 'hostname') {
+      if (error instanceof InvalidValue && error.field === 'hostname') {
         throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
       }
       throw error;
@@ -176,7 +176,7 @@ export class JoinService {
       const op = ops[i]!;
       if (result.ok) return;
       if ((op.op === 'addHost' || op.op === 'setOtp') && op.fqdn === hostFqdn) throw result.error;
-      problems.push({ source: describe(op), reason: `${result.error.rpcName}: ${result.error.message}` });
+      problems.push({ source: describe(op), reason: `${result.error.directoryName}: ${result.error.message}` });
     });
     return problems;
   }

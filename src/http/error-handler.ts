@@ -4,6 +4,7 @@
  * (a dependency outage says which dependency, nothing more).
  */
 import type { Middleware } from 'koa';
+import { DirectoryRefusal } from '../domain/errors.js';
 import { ServiceError } from '../errors.js';
 import { FreeIpaAuthError, FreeIpaError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -41,6 +42,7 @@ function classify(raw: unknown): { status: number; title: string; message: strin
   if (raw instanceof FreeIpaAuthError || raw instanceof FreeIpaTlsError) {
     return { status: 503, title: 'dependency_unavailable', message: 'novajoin cannot log in to FreeIPA', expose: true };
   }
+  if (raw instanceof DirectoryRefusal) return { status: 502, title: 'freeipa_error', message: `FreeIPA refused the change (${raw.directoryName})`, expose: true };
   if (raw instanceof FreeIpaError) return { status: 502, title: 'freeipa_error', message: `FreeIPA refused the change (${raw.rpcName})`, expose: true };
   const status = typeof (raw as { status?: unknown })?.status === 'number' ? (raw as { status: number }).status : 500;
   if (status >= 400 && status < 500 && (raw as { expose?: boolean }).expose) {
