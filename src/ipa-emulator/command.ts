@@ -4,6 +4,7 @@
  * context that gives it the directory, the environment, the caller and a
  * way to attach warnings to its result.
  */
+import type { CertificateAuthority } from './ca/authority.js';
 import type { IpaEnv } from './layout.js';
 import type { CommandShape, Params } from './params.js';
 import type { IpaStore } from './store.js';
@@ -12,6 +13,8 @@ import type { IpaMessage } from './wire.js';
 export interface CommandContext {
   readonly env: IpaEnv;
   readonly store: IpaStore;
+  /** The certificate authority; null when the server runs without one (FreeIPA's ca_enabled false). */
+  readonly ca: CertificateAuthority | null;
   /** The authenticated principal (`principal` of the response). */
   readonly principal: string;
   /** The API version the command runs as: the client's, or the server's when none was sent. */

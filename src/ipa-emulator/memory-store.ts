@@ -285,6 +285,11 @@ export class MemoryStore implements IpaStore {
     return { entries: found, truncated };
   }
 
+  /** No access control here: the in-memory directory acts as Directory Manager. */
+  async canWrite(_dn: string, _attr: string): Promise<boolean> {
+    return true;
+  }
+
   async checkPassword(dn: string, password: string): Promise<boolean> {
     const entry = this.entries.get(normalizeDn(dn));
     if (!entry || !password) return false;

@@ -8,6 +8,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { CertificateAuthority } from './ca/authority.js';
 import { Engine } from './engine.js';
 import { simulateEnrollment, type EnrollmentResult } from './enrollment.js';
 import { createRequestHandler, type Authenticators, type HttpStats } from './http.js';
@@ -39,6 +40,12 @@ export interface IpaEmulatorOptions {
   /** Principals allowed to change state (others get ACIError); absent: all. */
   readonly writers?: readonly string[];
   readonly randomPassword?: () => string;
+  /**
+   * PEM of the CA hosts' and services' certificates come from (FreeIPA with
+   * its CA). Absent: a server without a CA (ca_enabled false), where
+   * deletes revoke nothing and cert_show answers 'CA is not configured'.
+   */
+  readonly caCertificate?: string | Buffer;
 }
 
 export interface EmulatorCounters {
@@ -57,6 +64,8 @@ export interface IpaEmulator {
   readonly env: IpaEnv;
   readonly store: IpaStore;
   readonly engine: Engine;
+  /** The CA, or null without one. */
+  readonly ca: CertificateAuthority | null;
   readonly port: number;
   /** `https://<serverName>:<port>/ipa` (or http:// without TLS). */
   readonly url: string;
@@ -83,9 +92,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmulator> {
   const env: IpaEnv = opts.env && 'apiVersion' in opts.env ? opts.env : makeEnv(opts.env as EnvOptions | undefined);
   const store = opts.store ?? new MemoryStore(seedEntries(env, opts.seed));
+  const ca = opts.caCertificate ? new CertificateAuthority(opts.caCertificate) : null;
   const engine = new Engine({
     env,
     store,
+    ca,
     ...(opts.writers ? { writers: opts.writers } : {}),
     ...(opts.randomPassword ? { randomPassword: opts.randomPassword } : {}),
   });
@@ -154,6 +165,7 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     env,
     store,
     engine,
+    ca,
     get port() {
       return port;
     },

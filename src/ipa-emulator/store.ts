@@ -59,6 +59,13 @@ export interface IpaStore {
   delete(dn: string): Promise<void>;
   /** NotFound when the base does not exist. */
   search(base: string, options: SearchOptions): Promise<SearchResult>;
+  /**
+   * The effective write right on `attr` of `dn` for the identity the store
+   * acts as (389-ds's get-effective-rights, as ldap2.can_write asks it):
+   * how FreeIPA checks virtual operations such as "revoke certificate".
+   * NotFound when the entry does not exist.
+   */
+  canWrite(dn: string, attr: string): Promise<boolean>;
   /** An LDAP simple bind as `dn` with `password`: true when it succeeds. */
   checkPassword(dn: string, password: string): Promise<boolean>;
   close(): Promise<void>;

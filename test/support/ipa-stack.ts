@@ -41,6 +41,8 @@ export interface IpaStackOptions {
   store?: 'ldap' | 'memory';
   /** Principals allowed to write; default the client principal and admin. */
   writers?: string[];
+  /** Run FreeIPA with its CA (the default, as TLS-everywhere deployments do), or without one (ca_enabled false). */
+  ca?: boolean;
 }
 
 /** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
@@ -68,6 +70,8 @@ export interface IpaStack {
   readonly caFile: string;
   /** PEM of an unrelated CA (verification must fail with it). */
   readonly otherCaFile: string;
+  /** The CA's key, for issuing host and service certificates as FreeIPA's CA would (test/support/certs.ts). */
+  readonly caKeyFile: string;
   readonly realm: string;
   readonly domain: string;
   readonly suffix: string;
@@ -206,6 +210,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       authenticators: kerberosAuthenticators(serverName, realm),
       tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
       writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
+      ...(opts.ca !== false ? { caCertificate: await readFile(tls.caFile) } : {}),
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
@@ -218,6 +223,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       url: `https://${serverName}:${emu.port}/ipa`,
       caFile: tls.caFile,
       otherCaFile: tls.otherCaFile,
+      caKeyFile: tls.caKeyFile,
       realm,
       domain,
       suffix: env.suffix,
