@@ -12,6 +12,7 @@ import { CertificateAuthority } from './ca/authority.js';
 import { Engine } from './engine.js';
 import { simulateEnrollment, type EnrollmentResult } from './enrollment.js';
 import { createRequestHandler, type Authenticators, type HttpStats } from './http.js';
+import { closeIdleConnectionsCleanly } from './keep-alive.js';
 import { dnOf, makeEnv, seedEntries, type EnvOptions, type IpaEnv, type SeedOptions } from './layout.js';
 import { MemoryStore } from './memory-store.js';
 import { SessionTable } from './sessions.js';
@@ -46,6 +47,8 @@ export interface IpaEmulatorOptions {
    * deletes revoke nothing and cert_show answers 'CA is not configured'.
    */
   readonly caCertificate?: string | Buffer;
+  /** Apache's KeepAliveTimeout: idle connections are closed (cleanly) after this long. Default 5 s. */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 export interface EmulatorCounters {
@@ -128,8 +131,13 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     }
     await handler(req, res);
   };
-  const listener = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res);
+  let idle: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    idle(req, res);
+    void onRequest(req, res);
+  };
   const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+  idle = closeIdleConnectionsCleanly(server, opts.keepAliveTimeoutMs ?? 5000);
   server.on('connection', (socket: Socket) => {
     if (mode === 'refuse') {
       socket.destroy();
