@@ -11,6 +11,7 @@ import test from 'ava';
 import { copyFile, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { issueCertificate, type IssuedCertificate } from './support/certs.js';
 import type { NetnsConfig } from './support/ipalib-netns.js';
 import { startKdc, type Kdc } from './support/kdc.js';
 import { makeTestCa } from './support/tls.js';
@@ -32,6 +33,7 @@ interface Step {
 
 let dir: string;
 let kdc: Kdc;
+let hostCert: IssuedCertificate;
 let out: { phases: Step[][]; novajoin: { hosts: Record<string, any>; services: Record<string, any> }; counters: Record<string, any> };
 
 test.before(async () => {
@@ -47,6 +49,7 @@ test.before(async () => {
   await runCommand('kinit', ['-k', '-t', clientKeytab, client], { env: krbEnv });
   await runCommand('kvno', [`HTTP/${serverName}@${realm}`], { env: krbEnv });
   const tls = await makeTestCa(dir, [serverName]);
+  hostCert = await issueCertificate({ caFile: tls.caFile, caKeyFile: tls.caKeyFile }, h1, realm);
   const confDir = join(dir, 'ipa');
   await mkdir(confDir);
   await copyFile(tls.caFile, join(confDir, 'ca.crt'));
@@ -66,6 +69,9 @@ test.before(async () => {
         ['service_add_host', [service], { host: [h2] }],
         ['dnsrecord_add', [domain, 'vm1'], { arecord: ['192.0.2.11'] }],
         ['service_show', [service], {}],
+        ['host_add_cert', [h1], { usercertificate: [hostCert.base64] }],
+        ['host_show', [h1], {}],
+        ['cert_find', [], { all: true }],
       ],
       [
         ['host_mod', [h1], { userpassword: 'Again-123456' }],
@@ -76,6 +82,7 @@ test.before(async () => {
         ['host_del', [h1], { updatedns: true }],
         ['host_show', [h1], {}],
         ['dnsrecord_find', [domain], { idnsname: 'vm1' }],
+        ['cert_find', [], { all: true }],
       ],
     ],
   };
@@ -146,4 +153,20 @@ test('an ipalib client idle past the keep-alive timeout keeps working', (t) => {
   const shown = step(1, 'host_show', 0);
   t.is(shown.error, undefined);
   t.true(shown.result!.result.has_keytab);
+});
+
+// Without a `schema` command ipalib falls back to its API 2.164 plugins, whose cert_show expects the
+// pre-4.5 output shape; cert_find's shape is the same in both, so revocation is checked through it.
+test('certificates through ipalib: stored, shown with their fields, revoked by the host_disable before the delete', (t) => {
+  t.is(step(0, 'host_add_cert').error, undefined);
+  const shown = step(0, 'host_show', 1).result!.result;
+  t.is(shown.usercertificate.length, 1);
+  t.is(shown.subject, `CN=${h1},O=${realm}`);
+  t.is(shown.serial_number, String(hostCert.serial));
+  t.regex(shown.sha256_fingerprint, /^([0-9a-f]{2}:){31}[0-9a-f]{2}$/);
+  const before = step(0, 'cert_find').result!;
+  t.like(before.result[0], { serial_number: hostCert.serial, revoked: false, status: 'VALID', owner_host: [h1] });
+  const listed = step(1, 'cert_find').result!;
+  t.is(listed.count, 1);
+  t.like(listed.result[0], { serial_number: hostCert.serial, revoked: true, status: 'REVOKED', revocation_reason: 4, cacn: 'ipa' });
 });
