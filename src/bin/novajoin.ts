@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   dev: { summary: 'run the server on loopback with an embedded FreeIPA and no Keystone (not for production)', load: () => import('../cli/dev.js') },
   resync: { summary: 'compare FreeIPA with Nova and show (or --apply) the plan', load: () => import('../cli/resync.js') },
   'ipa-setup': { summary: 'prepare FreeIPA: role, privilege, permissions, service principal, keytab', load: () => import('../cli/ipa-setup.js') },
+  dlq: { summary: 'list the dead-lettered notifications, or replay them after a fix', load: () => import('../cli/dlq.js') },
   check: { summary: 'check configuration and every dependency, one line each', load: () => import('../cli/check.js') },
   'sample-config': { summary: 'print a join.conf with every option and its default', load: () => import('../cli/sample-config.js') },
 };

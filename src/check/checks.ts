@@ -10,6 +10,7 @@ import type { Config } from '../config/types.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { roleShow, serviceShow } from '../freeipa/commands.js';
 import { privilegeShow } from './commands.js';
+import { checkFreeIpaServers, hasSeveralServers } from './freeipa-servers.js';
 import { ACIError, FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
 import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
@@ -67,7 +68,14 @@ export interface CheckContext {
 export async function checkFreeIpa(ctx: CheckContext): Promise<CheckLine[]> {
   const { config } = ctx;
   const who = config.freeipa.auth === 'kerberos' ? `with keytab ${config.freeipa.keytab}` : `as ${config.freeipa.user}`;
-  const login = `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
+  const several = hasSeveralServers(config);
+  const login = several ? `FreeIPA login through the first server that answers ${who}` : `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
+  const servers = await checkFreeIpaServers(ctx, (error) => freeIpaFix(error, config));
+  return [...servers, ...(await checkLoginAndRole(ctx, login))];
+}
+
+async function checkLoginAndRole(ctx: CheckContext, login: string): Promise<CheckLine[]> {
+  const { config } = ctx;
   let client: FreeIpaClient;
   try {
     client = clientFromConfig(config, ctx.logger.child({ component: 'freeipa' }), { retries: 0 });

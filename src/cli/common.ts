@@ -74,7 +74,7 @@ const COMMAND_OPTIONS = {
 } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type ValueOf<T> = T extends { type: 'boolean' } ? boolean : string;
+type ValueOf<T> = T extends { multiple: true } ? (T extends { type: 'boolean' } ? boolean[] : string[]) : T extends { type: 'boolean' } ? boolean : string;
 type Values<O extends Options> = {
   [K in keyof O]: O[K] extends { default: unknown } ? ValueOf<O[K]> : ValueOf<O[K]> | undefined;
 } & { 'config-file'?: string | undefined; config?: string | undefined; help: boolean };

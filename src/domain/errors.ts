@@ -39,3 +39,15 @@ export class InvalidValue extends DirectoryRefusal {}
 
 /** Our identity lacks the right to do this. */
 export class AccessDenied extends DirectoryRefusal {}
+
+/**
+ * A write whose answer was lost (a FreeIPA server failed mid-call): it may
+ * or may not have been applied, and it was not resent. Not a refusal: the
+ * caller re-plans from a fresh read.
+ */
+export class WriteOutcomeUnknown extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WriteOutcomeUnknown';
+  }
+}

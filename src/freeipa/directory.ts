@@ -26,8 +26,8 @@ import {
   type IpaCommand,
   type MemberOutput,
 } from './commands.js';
-import { EntryNotFound } from '../domain/errors.js';
-import { FreeIpaError, NotFoundError } from './errors.js';
+import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
+import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
 import { toRefusal } from './refusals.js';
 
 /** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
@@ -93,7 +93,13 @@ export class FreeIpaDirectory implements Directory {
   async write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     const commands = ops.map((op) => this.#command(op));
-    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    let items: BatchItem[];
+    try {
+      items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    } catch (error) {
+      if (error instanceof FreeIpaOutcomeUnknownError) throw new WriteOutcomeUnknown(error.message, { cause: error });
+      throw error;
+    }
     return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
   }
 

@@ -4,7 +4,7 @@
  * (a dependency outage says which dependency, nothing more).
  */
 import type { Middleware } from 'koa';
-import { DirectoryRefusal } from '../domain/errors.js';
+import { DirectoryRefusal, WriteOutcomeUnknown } from '../domain/errors.js';
 import { ServiceError } from '../errors.js';
 import { FreeIpaAuthError, FreeIpaError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -38,7 +38,7 @@ function classify(raw: unknown): { status: number; title: string; message: strin
     return { status: raw.status, title: raw.code, message: raw.message, expose: raw.expose, ...(field ? { field } : {}) };
   }
   if (raw instanceof FreeIpaTimeoutError) return { status: 504, title: 'timeout', message: 'FreeIPA did not answer in time', expose: true };
-  if (raw instanceof FreeIpaUnavailableError) return { status: 503, title: 'dependency_unavailable', message: 'FreeIPA is unavailable', expose: true };
+  if (raw instanceof FreeIpaUnavailableError || raw instanceof WriteOutcomeUnknown) return { status: 503, title: 'dependency_unavailable', message: 'FreeIPA is unavailable', expose: true };
   if (raw instanceof FreeIpaAuthError || raw instanceof FreeIpaTlsError) {
     return { status: 503, title: 'dependency_unavailable', message: 'novajoin cannot log in to FreeIPA', expose: true };
   }

@@ -46,7 +46,7 @@ export interface IpaEmulatorOptions {
    * its CA). Absent: a server without a CA (ca_enabled false), where
    * deletes revoke nothing and cert_show answers 'CA is not configured'.
    */
-  readonly caCertificate?: string | Buffer;
+  readonly caCertificate?: string | Buffer | CertificateAuthority;
   /** Apache's KeepAliveTimeout: idle connections are closed (cleanly) after this long. Default 5 s. */
   readonly keepAliveTimeoutMs?: number;
 }
@@ -95,7 +95,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmulator> {
   const env: IpaEnv = opts.env && 'apiVersion' in opts.env ? opts.env : makeEnv(opts.env as EnvOptions | undefined);
   const store = opts.store ?? new MemoryStore(seedEntries(env, opts.seed));
-  const ca = opts.caCertificate ? new CertificateAuthority(opts.caCertificate) : null;
+  // A CA object is shared as given (replicas of one deployment share its records).
+  const ca = opts.caCertificate instanceof CertificateAuthority ? opts.caCertificate : opts.caCertificate ? new CertificateAuthority(opts.caCertificate) : null;
   const engine = new Engine({
     env,
     store,
