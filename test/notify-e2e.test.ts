@@ -1,7 +1,7 @@
 /**
  * novajoin-notify end to end: Nova's real notifications published to
  * RabbitMQ, consumed by the listener, applied to the test FreeIPA server (on
- * slapd and the KDC), and FreeIPA's state checked after each.
+ * 389-ds and the KDC), and FreeIPA's state checked after each.
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';

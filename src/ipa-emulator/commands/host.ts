@@ -275,7 +275,7 @@ async function hostAdd(ctx: CommandContext, params: Params) {
   });
   if (get.flag(params, 'random') && otp !== undefined) result.randompassword = otp;
   withCertificateAttrs(ctx, result, fqdn, get.flag(params, 'raw'));
-  Object.assign(result, kerberosFlags(entry, params), passwordFlags('host', entry));
+  Object.assign(result, kerberosFlags(entry, params), await passwordFlags(ctx, 'host', entry));
   return { result, value: fqdn, summary: `Added host "${fqdn}"` };
 }
 
@@ -292,7 +292,9 @@ async function hostMod(ctx: CommandContext, params: Params) {
     get.flag(params, 'random') ||
     // FreeIPA 4.13.3 also catches the password sent through setattr; refusing it here too keeps clients honest.
     (get.strs(params, 'setattr') ?? []).some((s) => /^\s*userpassword\s*=/i.test(s));
-  if (setsPassword && !has(entry, 'userpassword') && has(entry, 'krbprincipalkey')) {
+  // FreeIPA's framework check, not an ACI: made with the presence flags every caller may compute.
+  const pwFlags = setsPassword ? await passwordFlags(ctx, 'host', entry) : {};
+  if (setsPassword && !pwFlags.has_password && (await passwordFlags(ctx, 'service', entry)).has_keytab) {
     throw validationError('password', 'Password cannot be set on enrolled host.');
   }
   const planned = plannedAttrs(params);
@@ -330,7 +332,7 @@ async function hostMod(ctx: CommandContext, params: Params) {
   });
   if (otp !== undefined) result.randompassword = otp;
   withCertificateAttrs(ctx, result, key, get.flag(params, 'raw'));
-  Object.assign(result, kerberosFlags(updated, params), passwordFlags('host', updated));
+  Object.assign(result, kerberosFlags(updated, params), await passwordFlags(ctx, 'host', updated));
   return { result, value: key, summary: `Modified host "${key}"` };
 }
 
@@ -415,7 +417,7 @@ async function hostShow(ctx: CommandContext, params: Params) {
     noMembers: get.flag(params, 'no_members'),
   });
   withCertificateAttrs(ctx, result, first(entry, 'fqdn') ?? key, get.flag(params, 'raw'));
-  Object.assign(result, passwordFlags('host', entry), kerberosFlags(entry, params));
+  Object.assign(result, await passwordFlags(ctx, 'host', entry), kerberosFlags(entry, params));
   return { result, value: key, summary: null };
 }
 
@@ -529,7 +531,7 @@ async function hostDisable(ctx: CommandContext, params: Params) {
   for (const service of await servicesOfHost(ctx, fqdn)) {
     // service_disable of each: certificates first (with a CA), then keys.
     if (await disableOwnerCertificates(ctx, { service: principalOf(service) }, service.dn)) done = true;
-    if (has(service, 'krbprincipalkey')) {
+    if ((await passwordFlags(ctx, 'service', service)).has_keytab) {
       await ctx.store.modify(service.dn, [
         { op: 'replace', attr: 'krbprincipalkey', values: [] },
         { op: 'replace', attr: 'krblastpwdchange', values: [] },
@@ -538,7 +540,7 @@ async function hostDisable(ctx: CommandContext, params: Params) {
     }
   }
   if (await disableOwnerCertificates(ctx, { host: fqdn }, entry.dn)) done = true;
-  if (has(entry, 'krbprincipalkey')) {
+  if ((await passwordFlags(ctx, 'service', entry)).has_keytab) {
     // ldap2.remove_principal_key: both the keys and the time they were set go.
     await ctx.store.modify(entry.dn, [
       { op: 'replace', attr: 'krbprincipalkey', values: [] },

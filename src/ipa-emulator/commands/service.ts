@@ -137,7 +137,7 @@ async function serviceShow(ctx: CommandContext, params: Params) {
   const entry = await requireService(ctx, principal);
   const result = await entryOutput(ctx, SERVICE, entry, outputOpts(params));
   withCertificateAttrs(ctx, result, principal, get.flag(params, 'raw'));
-  Object.assign(result, passwordFlags('service', entry));
+  Object.assign(result, await passwordFlags(ctx, 'service', entry));
   return { result: withCanonical(result, entry, get.flag(params, 'raw')), value: principal, summary: null };
 }
 
@@ -181,7 +181,7 @@ async function serviceFind(ctx: CommandContext, params: Params) {
         extraAttrs: searched,
       });
       withCertificateAttrs(ctx, out, key(e), get.flag(params, 'raw'));
-      return withCanonical(Object.assign(out, passwordFlags('service', e)), e, get.flag(params, 'raw'));
+      return withCanonical(Object.assign(out, await passwordFlags(ctx, 'service', e)), e, get.flag(params, 'raw'));
     }),
   );
   if (truncated) ctx.addMessage(messages.searchResultTruncated('Configured size limit exceeded'));
