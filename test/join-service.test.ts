@@ -18,7 +18,8 @@ test.before(async () => {
   imageEnroll = env.openstack.addImage({ name: 'fedora-ipa', properties: { ipa_enroll: 'True', os_distro: 'fedora', os_version: '40' } });
   imagePlain = env.openstack.addImage({ name: 'cirros', properties: { os_distro: 'cirros' } });
   const demo = env.openstack.projects.demo.name;
-  server = await env.startServer(await env.config(`[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`));
+  // readiness_interval = 0: the readiness test sees FreeIPA go down at once.
+  server = await env.startServer(await env.config(`[DEFAULT]\nreadiness_interval = 0\n[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`));
 });
 
 test.after.always(async () => {

@@ -86,7 +86,7 @@ function readProjectSection(
   entries: Map<string, { value: string; line: number }>,
   warnings: string[],
 ): ProjectPolicy {
-  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[] };
+  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[], allowedServiceDomains: [] as readonly string[] };
   for (const [name, raw] of entries) {
     const spec = PROJECT_OPTIONS.find((s) => s.name === name);
     if (!spec) {
@@ -95,6 +95,7 @@ function readProjectSection(
     }
     const value = checked(where, { ...spec, section }, raw.value) as readonly string[];
     if (name === 'allowed_classes') policy.allowedClasses = value;
+    else if (name === 'allowed_service_domains') policy.allowedServiceDomains = value.map((d) => d.toLowerCase().replace(/^\.|\.$/g, ''));
     else policy.allowedServices = value;
   }
   return policy;
@@ -150,6 +151,10 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       policyFile: s('DEFAULT', 'policy_file'),
       joinTimeoutMs: seconds('DEFAULT', 'join_timeout'),
       maxBodySize: n('DEFAULT', 'max_body_size'),
+      headerTimeoutMs: seconds('DEFAULT', 'header_timeout'),
+      requestTimeoutMs: seconds('DEFAULT', 'request_timeout'),
+      maxConnections: n('DEFAULT', 'max_connections'),
+      readinessIntervalMs: seconds('DEFAULT', 'readiness_interval'),
     },
     naming: {
       domain,
@@ -232,6 +237,7 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       ...credentials('keystone_authtoken', serviceCredentials),
       wwwAuthenticateUri: s('keystone_authtoken', 'www_authenticate_uri'),
       tokenCacheTimeMs: n('keystone_authtoken', 'token_cache_time') * 1000,
+      serviceType: s('keystone_authtoken', 'service_type'),
     },
     projects,
   };
@@ -239,6 +245,9 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
 
 /** Checks that involve more than one option. */
 function crossCheck(where: string, config: Config): void {
+  if (config.server.headerTimeoutMs > config.server.requestTimeoutMs) {
+    throw new ConfigError(where, 'DEFAULT', 'request_timeout', `must be at least header_timeout (${config.server.headerTimeoutMs / 1000} s)`);
+  }
   const ipa = config.freeipa;
   if (!/^https?:\/\//.test(ipa.urlTemplate)) {
     throw new ConfigError(where, 'freeipa', 'url', `"${ipa.urlTemplate}" is not an http(s) URL`);

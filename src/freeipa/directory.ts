@@ -34,7 +34,7 @@ import { toRefusal } from './refusals.js';
 export interface RpcClient {
   call<T>(command: IpaCommand<T>, opts?: { deadline?: number }): Promise<T>;
   batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number }): Promise<BatchItem[]>;
-  ping(opts?: { deadline?: number }): Promise<string>;
+  ping(opts?: { deadline?: number; probe?: boolean }): Promise<string>;
 }
 
 export interface FreeIpaDirectoryOptions {
@@ -61,7 +61,8 @@ export class FreeIpaDirectory implements Directory {
   }
 
   async ping(deadline: number): Promise<void> {
-    await this.#client.ping({ deadline });
+    // The domain's ping is the readiness check: on the probe slot.
+    await this.#client.ping({ deadline, probe: true });
   }
 
   async read(query: ReadQuery, deadline: number): Promise<ReadResult> {
