@@ -87,6 +87,8 @@ export async function run(argv: string[]): Promise<number> {
     env,
     authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
     tls: { cert: tls.cert, key: tls.key },
+    // FreeIPA with its CA, as TLS-everywhere deployments run it: deletes revoke the hosts' certificates.
+    caCertificate: readFileSync(tls.caFile),
     host: '127.0.0.1',
     port: Number(values['ipa-port']),
   });

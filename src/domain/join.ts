@@ -5,7 +5,7 @@
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
 import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
-import { DuplicateEntryError, FreeIpaOutcomeUnknownError, ValidationError } from '../freeipa/errors.js';
+import { EntryConflict, InvalidValue, WriteOutcomeUnknown } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
 import { needsProjectName } from './hostname.js';
@@ -104,14 +104,14 @@ export class JoinService {
       // answer from what is there now. The OTP is derived, so a write that
       // did run gives the same answer.
       if (
-        error instanceof DuplicateEntryError ||
-        error instanceof FreeIpaOutcomeUnknownError ||
-        (error instanceof ValidationError && error.data['name'] === 'password')
+        error instanceof EntryConflict ||
+        error instanceof WriteOutcomeUnknown ||
+        (error instanceof InvalidValue && error.field === 'password')
       ) {
         return this.#enroll(desired, owner, deadline, logger);
       }
       // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
-      if (error instanceof ValidationError && error.data['name'] === 'hostname') {
+      if (error instanceof InvalidValue && error.field === 'hostname') {
         throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
       }
       throw error;
@@ -183,7 +183,7 @@ export class JoinService {
       const op = ops[i]!;
       if (result.ok) return;
       if ((op.op === 'addHost' || op.op === 'setOtp') && op.fqdn === hostFqdn) throw result.error;
-      problems.push({ source: describe(op), reason: `${result.error.rpcName}: ${result.error.message}` });
+      problems.push({ source: describe(op), reason: `${result.error.directoryName}: ${result.error.message}` });
     });
     return problems;
   }

@@ -4,7 +4,7 @@
  * host by its binding (B2), never by name alone, and each is idempotent, so
  * a redelivered message or a second resync changes nothing more.
  */
-import { AlreadyInactiveError, EmptyModlistError, FreeIpaError, NotFoundError, AttrValueNotFoundError } from '../freeipa/errors.js';
+import { AlreadyInactive, EntryNotFound, NothingToChange, ValueNotFound, type DirectoryRefusal } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import { enrollFlag } from './metadata.js';
 import { desiredEnrollment, type EnrollmentPolicy } from './model.js';
@@ -218,25 +218,25 @@ export class InstanceLifecycle {
     results.forEach((result, i) => {
       if (result.ok || alreadyDone(ops[i]!, result.error)) return;
       const op = ops[i]!;
-      failures.push(`${op.op} ${'principal' in op ? op.principal : op.fqdn}: ${result.error.rpcName}: ${result.error.message}`);
+      failures.push(`${op.op} ${'principal' in op ? op.principal : op.fqdn}: ${result.error.directoryName}: ${result.error.message}`);
     });
     if (failures.length) throw new ApplyError(`${what}: FreeIPA refused ${failures.length} of ${ops.length} operations`, failures);
   }
 }
 
-function alreadyDone(op: WriteOp, error: FreeIpaError): boolean {
+function alreadyDone(op: WriteOp, error: DirectoryRefusal): boolean {
   switch (op.op) {
     case 'deleteHost':
     case 'deleteService':
-      return error instanceof NotFoundError;
+      return error instanceof EntryNotFound;
     case 'disableHost':
-      return error instanceof AlreadyInactiveError;
+      return error instanceof AlreadyInactive;
     case 'addARecord':
-      return error instanceof EmptyModlistError;
+      return error instanceof NothingToChange;
     case 'deleteARecord':
-      return error instanceof AttrValueNotFoundError || error instanceof NotFoundError;
+      return error instanceof ValueNotFound || error instanceof EntryNotFound;
     case 'removeServiceHost':
-      return error instanceof NotFoundError;
+      return error instanceof EntryNotFound;
     default:
       return false;
   }

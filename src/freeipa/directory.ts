@@ -1,7 +1,8 @@
 /**
  * The domain's Directory port, spoken in FreeIPA JSON-RPC: every read is one
  * `batch` round trip and every write list is one more, whatever its length
- * (design B7). Item errors stay item errors; the domain decides what they mean.
+ * (design B7). Item errors stay item errors, turned into the domain's
+ * refusals (refusals.ts); the domain decides what they mean.
  */
 import { parseBinding } from '../domain/binding.js';
 import type { Directory, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
@@ -25,7 +26,9 @@ import {
   type IpaCommand,
   type MemberOutput,
 } from './commands.js';
-import { FreeIpaError, NotFoundError } from './errors.js';
+import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
+import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
+import { toRefusal } from './refusals.js';
 
 /** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
 export interface RpcClient {
@@ -91,8 +94,14 @@ export class FreeIpaDirectory implements Directory {
   async write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     const commands = ops.map((op) => this.#command(op));
-    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
-    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: item.error }));
+    let items: BatchItem[];
+    try {
+      items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    } catch (error) {
+      if (error instanceof FreeIpaOutcomeUnknownError) throw new WriteOutcomeUnknown(error.message, { cause: error });
+      throw error;
+    }
+    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
   }
 
   /** One command needs no batch envelope: same round trip, simpler for FreeIPA. */
@@ -166,13 +175,13 @@ function memberFailure(op: WriteOp, item: BatchItem): WriteResult | null {
     .flat()
     .map((pair) => (Array.isArray(pair) ? String(pair[1]) : String(pair)))
     .filter((reason) => !/already a member|not a member/i.test(reason));
-  return reasons.length ? { ok: false, error: new NotFoundError(reasons.join('; '), { reason: reasons.join('; ') }) } : null;
+  return reasons.length ? { ok: false, error: new EntryNotFound(reasons.join('; '), 'NotFound') } : null;
 }
 
 function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) => T): T | null {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return null;
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return map((item.result['result'] ?? {}) as Record<string, unknown>);
 }
@@ -180,7 +189,7 @@ function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) =
 function found(item: BatchItem): Record<string, unknown>[] {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return [];
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return (item.result['result'] ?? []) as Record<string, unknown>[];
 }

@@ -6,6 +6,7 @@
  * failure are in the log line carrying the same request id.
  */
 import type { Middleware } from 'koa';
+import { DirectoryRefusal, WriteOutcomeUnknown } from '../domain/errors.js';
 import { DependencyUnavailable, ServiceError } from '../errors.js';
 import { FreeIpaAuthError, FreeIpaError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -46,10 +47,11 @@ function classify(raw: unknown): { status: number; title: string; message: strin
     return { status: raw.status, title: raw.code, message: raw.message, expose: raw.expose, ...(field ? { field } : {}) };
   }
   if (raw instanceof FreeIpaTimeoutError) return { status: 504, title: 'timeout', message: 'FreeIPA did not answer in time', expose: true };
-  if (raw instanceof FreeIpaUnavailableError) return { status: 503, title: 'dependency_unavailable', message: 'FreeIPA is unavailable', expose: true };
+  if (raw instanceof FreeIpaUnavailableError || raw instanceof WriteOutcomeUnknown) return { status: 503, title: 'dependency_unavailable', message: 'FreeIPA is unavailable', expose: true };
   if (raw instanceof FreeIpaAuthError || raw instanceof FreeIpaTlsError) {
     return { status: 503, title: 'dependency_unavailable', message: 'novajoin cannot log in to FreeIPA', expose: true };
   }
+  if (raw instanceof DirectoryRefusal) return { status: 502, title: 'freeipa_error', message: `FreeIPA refused the change (${raw.directoryName})`, expose: true };
   if (raw instanceof FreeIpaError) return { status: 502, title: 'freeipa_error', message: `FreeIPA refused the change (${raw.rpcName})`, expose: true };
   const status = typeof (raw as { status?: unknown })?.status === 'number' ? (raw as { status: number }).status : 500;
   if (status >= 400 && status < 500 && (raw as { expose?: boolean }).expose) {
