@@ -268,6 +268,22 @@ for (const [what, change, field, message] of badRequests) {
   });
 }
 
+test.serial('an FQDN longer than FreeIPA\'s ipamaxhostnamelength (64) is refused by novajoin, naming the limit, with no FreeIPA call', async (t) => {
+  // 51 + ".example.test" is exactly 64: FreeIPA takes it.
+  const longest = await post(body({ hostname: `h${randomUUID().replaceAll('-', '').slice(0, 8)}${'a'.repeat(42)}` }));
+  t.is(longest.status, 200, JSON.stringify(longest.body));
+  t.is(longest.body['hostname'].length, 64);
+
+  const requests = env.ipa.emulator.counters().requests;
+  const before = writes();
+  const res = await post(body({ hostname: 'a'.repeat(52) }));
+  t.is(res.status, 400);
+  t.is(res.body['error'].field, 'hostname');
+  t.regex(res.body['error'].message, /is 65 characters; FreeIPA accepts at most 64/);
+  t.is(env.ipa.emulator.counters().requests, requests, 'nothing sent to FreeIPA');
+  t.is(writes(), before);
+});
+
 test.serial("the exact body Nova 26 sends is accepted as is", async (t) => {
   const raw =
     '{"project-id": "' + demoProject() + '", "instance-id": "178b0921-8f85-4257-88b6-2e743b5a975c", "image-id": "' + imagePlain +

@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { ACIError, CommandError, FreeIpaError, InternalError, JSONError, VersionError } from '../freeipa/errors.js';
 import type { CommandContext, CommandDef } from './command.js';
 import { batchCommand } from './commands/batch.js';
+import { configCommands } from './commands/config.js';
 import { dnsCommands } from './commands/dns.js';
 import { hostCommands } from './commands/host.js';
 import { hostManagedByCommands } from './commands/host-managedby.js';
@@ -87,7 +88,7 @@ export class Engine {
     this.store = opts.store;
     this.writers = opts.writers ? new Set(opts.writers.map((w) => w.toLowerCase())) : null;
     this.randomPassword = opts.randomPassword ?? generatePassword;
-    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...miscCommands, ...joinCommands, batchCommand(this)]) {
+    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...miscCommands, ...configCommands, ...joinCommands, batchCommand(this)]) {
       this.commands.set(def.name, def);
     }
   }

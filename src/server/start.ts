@@ -59,6 +59,8 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const projects = overrides.projects ?? projectPort(openstack!.projects);
   const tokens = overrides.tokens !== undefined ? overrides.tokens : noauth ? null : openstack!.tokens;
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
+  // Learnt before the first join, so an over-long host name is refused without a FreeIPA call of its own.
+  await directory.maxHostnameLength(Date.now() + Math.min(config.freeipa.timeoutMs, 3000));
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
 
   const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
