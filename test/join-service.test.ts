@@ -255,6 +255,8 @@ const badRequests: Array<[string, unknown, string | undefined, RegExp]> = [
   ['metadata not an object', { metadata: ['ipa_enroll'] }, 'metadata', /must be an object of strings/],
   ['missing instance-id', { 'instance-id': undefined }, 'instance-id', /instance-id is required/],
   ['missing image-id', { 'image-id': undefined }, 'image-id', /image-id is required/],
+  ['a key twice (JSON.parse would keep the last)', '{"project-id": "p", "instance-id": "i", "image-id": "", "hostname": "vm-a", "hostname": "vm-b", "metadata": {"ipa_enroll": "True"}}', 'hostname', /has the key "hostname" twice/],
+  ['a metadata key twice', '{"project-id": "p", "instance-id": "i", "image-id": "", "hostname": "vm-a", "metadata": {"ipa_enroll": "False", "ipa_enroll": "True"}}', 'metadata.ipa_enroll', /has the key "metadata.ipa_enroll" twice/],
 ];
 for (const [what, change, field, message] of badRequests) {
   test.serial(`bad input (${what}): 400 naming the field, FreeIPA untouched`, async (t) => {

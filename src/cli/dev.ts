@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
 import { loadConfigText } from '../config/load.js';
 import { OtpMinter } from '../domain/otp.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
@@ -16,47 +17,81 @@ import { MemoryStore } from '../ipa-emulator/memory-store.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server/start.js';
 import { untilSignal } from './common.js';
+import { EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './exit.js';
+import { logOverrides } from './options.js';
 
 const USAGE = `Usage: novajoin dev [--port 9090] [--listen 127.0.0.1] [--domain example.test] [--allow-remote]
+                    [--log-format FMT] [--debug]
 
 Runs novajoin-server with an in-memory FreeIPA emulator and no Keystone.
 NOT FOR PRODUCTION: anyone who can reach it can enroll hosts.
-`;
+
+  --port PORT        port to listen on (default 9090)
+  --listen ADDRESS   address to listen on (default 127.0.0.1; others need --allow-remote)
+  --domain DOMAIN    DNS domain of the enrolled hosts (default example.test)
+  --allow-remote     listen on a non-loopback address
+  --log-format FMT   json, text or auto (default text)
+  --debug            log at debug level
+  -h, --help         this text
+
+${EXIT_STATUS_HELP}`;
+
+/** The join.conf option each flag stands for, so that an error names the flag the user typed. */
+const FLAG_OF: Record<string, string> = { join_listen_port: '--port', join_listen: '--listen', domain: '--domain' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '9090' },
-      listen: { type: 'string', default: '127.0.0.1' },
-      domain: { type: 'string', default: 'example.test' },
-      'allow-remote': { type: 'boolean', default: false },
-      help: { type: 'boolean' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '9090' },
+        listen: { type: 'string', default: '127.0.0.1' },
+        domain: { type: 'string', default: 'example.test' },
+        'allow-remote': { type: 'boolean', default: false },
+        'log-format': { type: 'string' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+    logOverrides(values);
+  } catch (error) {
+    process.stderr.write(`novajoin dev: ${(error as Error).message}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
   if (values.help) {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT_OK;
   }
   const loopback = values.listen === 'localhost' || values.listen === '::1' || values.listen.startsWith('127.');
   if (!loopback && !values['allow-remote']) {
     process.stderr.write(`novajoin dev refuses to listen on ${values.listen}: it has no authentication. Add --allow-remote if you really mean it.\n`);
     return 2;
   }
-  const { config } = loadConfigText(
-    [
-      '[DEFAULT]',
-      'auth_strategy = noauth',
-      `join_listen = ${loopback ? values.listen : '127.0.0.1'}`,
-      `join_listen_port = ${values.port}`,
-      `domain = ${values.domain}`,
-      'log_format = text',
-      '[freeipa]',
-      `server = ipa.${values.domain}`,
-    ].join('\n'),
-    '<novajoin dev>',
-  );
-  const logger = createLogger({ format: 'text', service: 'novajoin-dev' });
+  let config;
+  try {
+    ({ config } = loadConfigText(
+      [
+        '[DEFAULT]',
+        'auth_strategy = noauth',
+        `join_listen = ${loopback ? values.listen : '127.0.0.1'}`,
+        `join_listen_port = ${values.port}`,
+        `domain = ${values.domain}`,
+        'log_format = text',
+        '[freeipa]',
+        `server = ipa.${values.domain}`,
+      ].join('\n'),
+      '<novajoin dev>',
+    ));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const p of error.problems) process.stderr.write(`novajoin dev: ${p.option && FLAG_OF[p.option] ? FLAG_OF[p.option] : `[${p.section}] ${p.option ?? ''}`}: ${p.detail}\n`);
+    return EXIT_USAGE;
+  }
+  const log = logOverrides(values);
+  const logger = createLogger({ format: log.format ?? 'text', debug: log.debug ?? false, service: 'novajoin-dev' });
   const env = makeEnv({ domain: config.naming.domain, realm: config.freeipa.realm });
   const engine = new Engine({ env, store: new MemoryStore(seedEntries(env)) });
   const directory = new FreeIpaDirectory({ client: new InProcessRpc(engine, `nova/novajoin.${env.domain}@${env.realm}`), realm: env.realm, zone: env.domain });
@@ -68,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     images: { imageProperties: async () => null },
     projects: { projectName: async () => null },
     readiness: [{ name: 'freeipa (embedded)', check: () => directory.ping(Date.now() + 1000) }],
+    portSetting: '--port',
   });
   const body = JSON.stringify({
     'project-id': 'demo',

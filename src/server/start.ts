@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { explainListenError } from '../listen.js';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
@@ -32,6 +33,8 @@ export interface ServerOverrides {
   readonly authorize?: Authorize;
   readonly openstack?: OpenStackOptions;
   readonly readiness?: readonly ReadinessCheck[];
+  /** What the operator changes when the port is taken: the option, or a flag (`novajoin dev --port`). */
+  readonly portSetting?: string;
 }
 
 export interface RunningServer {
@@ -86,7 +89,12 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
 
   const server: Server = app.listen(config.server.port, config.server.listen);
   server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await freeipa?.close();
+    explainListenError(error, config.server.listen, config.server.port, overrides.portSetting ?? '[DEFAULT] join_listen_port');
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info('novajoin-server listening', { url: `http://${host}:${address.port}/v1/`, auth_strategy: config.server.authStrategy });
