@@ -9,7 +9,7 @@ import { loadConfigFile, resolveConfigFile, type LoadedConfig, type Needs } from
 import type { Config } from '../config/types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { describeFailure, EXIT_FINDINGS, EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './exit.js';
-import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, configFileArg, withLogOverrides, type CommonValues } from './options.js';
+import { COMMON_OPTIONS, COMMON_OPTIONS_HELP, configFileArg, logOverrides, withLogOverrides, type CommonValues } from './options.js';
 
 export { commandArgs, configFileArg } from './options.js';
 
@@ -70,6 +70,7 @@ export async function serviceMain(service: string, usage: string, needs: Needs, 
     let values;
     try {
       ({ values } = parseArgs({ options: { ...COMMON_OPTIONS, version: { type: 'boolean' } }, strict: true, allowPositionals: false }));
+      logOverrides(values);
     } catch (error) {
       process.stderr.write(`${service}: ${(error as Error).message}\n${help}`);
       return EXIT_USAGE;
