@@ -124,9 +124,9 @@ test('novajoin-server reports every configuration problem at once, exit 2, and d
   t.deepEqual(lines.map((l) => /\[(\w+)\] (\w+)/.exec(l)?.slice(1).join(' ') ?? l), [
     'DEFAULT join_listen_port',
     'DEFAULT debug',
-    'freeipa ca_file',
     'DEFAULT keytab',
     'DEFAULT otp_secret_file',
+    'freeipa ca_file',
     'keystone_authtoken auth_url',
     'keystone_authtoken password',
     'novajoin-server: 7 configuration errors; nothing started',

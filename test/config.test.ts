@@ -134,12 +134,12 @@ test('every error of a file is reported at once, each with file, line, section a
   ].join('\n');
   const error = t.throws(() => loadConfigText(text, '/etc/novajoin/join.conf'), { instanceOf: ConfigError });
   t.deepEqual(error?.message.split('\n'), [
-    '/etc/novajoin/join.conf:5: error: [DEFAULT] domain: set again (first set on line 4); keep one',
-    '/etc/novajoin/join.conf:6: error: expected "name = value" or "[section]", found "this line is not an option"',
     '/etc/novajoin/join.conf:2: error: [DEFAULT] join_listen_port: "nine" is not a whole number',
     '/etc/novajoin/join.conf:3: error: [DEFAULT] debug: "sometimes" is not a boolean; accepted (any case): true, yes, on, 1 for true; false, no, off, 0 for false',
-    '/etc/novajoin/join.conf:10: error: [freeipa] timeout: "soon" is not a number',
+    '/etc/novajoin/join.conf:5: error: [DEFAULT] domain: set again (first set on line 4); keep one',
+    '/etc/novajoin/join.conf:6: error: expected "name = value" or "[section]", found "this line is not an option"',
     '/etc/novajoin/join.conf:8: error: [ldap] url: "http://ldap" must start with ldap:// or ldaps://',
+    '/etc/novajoin/join.conf:10: error: [freeipa] timeout: "soon" is not a number',
   ]);
   t.is(error?.problems.length, 6);
 });
@@ -176,11 +176,11 @@ test('what a process checks at start (CA, keytab, OTP secret and its size, Keyst
   const error = t.throws(() => loadConfigText(text, 'start.conf', ['freeipa', 'freeipa-login', 'otp-secret', 'keystone', 'ldap']), { instanceOf: ConfigError });
   const lines = error?.message.split('\n') ?? [];
   t.is(lines.length, 8, error?.message);
-  t.regex(lines[0]!, /^start\.conf:4: error: \[DEFAULT\] join_listen_port: 0 is below the minimum 1$/);
-  t.regex(lines[1]!, /^start\.conf:7: error: \[freeipa\] ca_file: .*ca\.crt holds no PEM certificate$/);
-  t.regex(lines[2]!, /^start\.conf:2: error: \[DEFAULT\] keytab: .*missing\.keytab does not exist; `novajoin ipa-setup` fetches it$/);
-  t.regex(lines[3]!, /^start\.conf:3: error: \[DEFAULT\] otp_secret_file: .* is readable or writable by others \(mode 644\)/);
-  t.regex(lines[4]!, /^start\.conf:3: error: \[DEFAULT\] otp_secret_file: .* holds 9 bytes; at least 32 are needed/);
+  t.regex(lines[0]!, /^start\.conf:2: error: \[DEFAULT\] keytab: .*missing\.keytab does not exist; `novajoin ipa-setup` fetches it$/);
+  t.regex(lines[1]!, /^start\.conf:3: error: \[DEFAULT\] otp_secret_file: .* is readable or writable by others \(mode 644\)/);
+  t.regex(lines[2]!, /^start\.conf:3: error: \[DEFAULT\] otp_secret_file: .* holds 9 bytes; at least 32 are needed/);
+  t.regex(lines[3]!, /^start\.conf:4: error: \[DEFAULT\] join_listen_port: 0 is below the minimum 1$/);
+  t.regex(lines[4]!, /^start\.conf:7: error: \[freeipa\] ca_file: .*ca\.crt holds no PEM certificate$/);
   t.regex(lines[5]!, /^start\.conf: error: \[keystone_authtoken\] auth_url: must be set .*every join would be refused/);
   t.regex(lines[6]!, /^start\.conf: error: \[keystone_authtoken\] password: must be set/);
   t.regex(lines[7]!, /^start\.conf: error: \[ldap\] bind_password_file: must be set: bind_dn .* needs it$/);

@@ -11,6 +11,6 @@ const EVERYTHING: readonly Need[] = ['freeipa', 'freeipa-login', 'otp-secret', '
 
 export async function checkFiles(ctx: CheckContext): Promise<CheckLine[]> {
   const problems = startupProblems(ctx.config, EVERYTHING);
-  if (problems.length === 0) return [{ ok: true, what: 'key files and required options (CA file, keytab or password file, OTP secret, LDAP bind password, Keystone auth_url)' }];
+  if (problems.length === 0) return [{ ok: true, what: 'key files and required options (CA file, keytab or password file, OTP secret, bind password, Keystone auth_url)' }];
   return problems.map((p) => ({ ok: false, what: `[${p.section}] ${p.option}`, why: p.detail, fix: `fix [${p.section}] ${p.option} in ${ctx.config.file ?? 'the configuration'}` }));
 }

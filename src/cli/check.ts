@@ -63,9 +63,9 @@ export async function run(argv: string[]): Promise<number> {
   const { config, warnings } = loaded;
   print({ ok: true, what: `configuration ${config.file ?? '(defaults only)'}${warnings.length ? ` (${warnings.length} warning(s): ${warnings.join('; ')})` : ''}` });
 
-  // Only warnings and worse, on stderr: stdout is the report.
+  // The report carries every failure; log records only with --debug (or an internal error), and on stderr.
   const logger = createLogger({ format: config.log.format, service: 'novajoin-check', stream: process.stderr });
-  logger.level = config.log.debug ? 'debug' : 'warn';
+  logger.level = config.log.debug ? 'debug' : 'error';
   const timeoutMs = seconds * 1000;
   // Each client's own timeouts are capped by the check's, so an abandoned
   // probe does not keep the process alive past its deadline.

@@ -87,6 +87,8 @@ export function loadConfigText(text: string, file: string | null, needs: Needs =
   crossCheck(config, report);
   for (const p of startupProblems(config, typeof needs === 'function' ? needs(config) : needs)) report('error', p.section, p.option, p.detail);
 
+  // In file order, as an editor shows them; problems of defaults (no line) last.
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
   return { config: deepFreeze(config), warnings: problems.map(formatProblem) };
