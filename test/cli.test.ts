@@ -38,6 +38,7 @@ const helpOf = (binary: Binary, prefix: readonly string[]) => {
 const version = async () => (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 test('-h and --help print the same usage on stdout, exit 0, for every binary and command', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const runs: Array<[Binary, string[]]> = [
     ['novajoin', []],
     ['novajoin-server', []],
@@ -58,6 +59,7 @@ test('-h and --help print the same usage on stdout, exit 0, for every binary and
 });
 
 test('novajoin help <command> is that command\'s --help; the top-level help lists every command and --version', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   for (const command of COMMANDS) {
     const help = await runBuilt('novajoin', ['help', command]);
     t.is(help.code, 0, command);
@@ -78,6 +80,7 @@ test('novajoin help <command> is that command\'s --help; the top-level help list
 });
 
 test('--version on the three binaries, and listed in their help', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   for (const binary of ['novajoin', 'novajoin-server', 'novajoin-notify'] as const) {
     const shown = await runBuilt(binary, ['--version']);
     t.is(shown.code, 0);
@@ -87,6 +90,7 @@ test('--version on the three binaries, and listed in their help', async (t) => {
 });
 
 test('every command takes --log-format and --debug; a bad value or an unknown flag is exit 2 naming the flag', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const runs = [['novajoin-server', []], ['novajoin-notify', []], ...['dev', 'resync', 'ipa-setup', 'check'].map((c) => ['novajoin', [c]])] as Array<[Binary, string[]]>;
   for (const [binary, prefix] of runs) {
     const name = [binary, ...prefix].join(' ');
@@ -104,6 +108,7 @@ test('every command takes --log-format and --debug; a bad value or an unknown fl
 });
 
 test('novajoin-server reports every configuration problem at once, exit 2, and does not start', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const file = join(dir, 'bad.conf');
   await writeFile(file, [
     '[DEFAULT]',
@@ -142,6 +147,7 @@ async function occupy(): Promise<{ server: Server; port: number }> {
 }
 
 test('a taken port is answered with the setting that changes it: the option for novajoin-server, the flag for novajoin dev', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const taken = await occupy();
   t.teardown(() => taken.server.close());
   const dev = await runBuilt('novajoin', ['dev', '--port', String(taken.port)]);
@@ -178,6 +184,7 @@ test('a taken port is answered with the setting that changes it: the option for 
 });
 
 test('novajoin dev names its own flags in errors, not the options they map to', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const run = await runBuilt('novajoin', ['dev', '--port', '99999']);
   t.is(run.code, 2);
   t.is(run.stderr.trim(), 'novajoin dev: --port: 99999 is above the maximum 65535');
@@ -187,6 +194,7 @@ test('novajoin dev names its own flags in errors, not the options they map to', 
 });
 
 test('bash completion: `novajoin completion bash` is the shipped file, and completes commands and each command\'s flags', async (t) => {
+  t.timeout(600_000, 'one node start per run, slow on a loaded machine');
   const printed = await runBuilt('novajoin', ['completion', 'bash']);
   t.is(printed.code, 0);
   t.is(printed.stdout, await readFile(join(ROOT, 'completion/novajoin.bash'), 'utf8'), 'completion/novajoin.bash is up to date (npm run gen)');

@@ -16,6 +16,7 @@ import { makeTempDir, removeDir, runCommand } from './support/tmp.js';
 const root = new URL('..', import.meta.url).pathname;
 
 test('npm pack ships the deployment files; npm install -g puts the binaries where the units run them, warning-free', async (t) => {
+  t.timeout(900_000, 'npm pack and npm install -g build the package and the Kerberos addon: minutes on a loaded machine');
   const dir = await makeTempDir('novajoin-pack');
   t.teardown(() => removeDir(dir));
   await runCommand('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: root, timeoutMs: 300_000 });
