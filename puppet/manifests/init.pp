@@ -54,8 +54,9 @@
 # @param log_format
 #   [DEFAULT] log_format: JSON lines, text, or auto (text on a terminal, JSON otherwise).
 # @param otp_secret_file
-#   [DEFAULT] otp_secret_file: File holding the secret every replica derives OTPs from (B1). At
-#   least 32 bytes; same file on every replica; readable by novajoin only.
+#   [DEFAULT] otp_secret_file: File holding the secret every replica derives OTPs from, so that
+#   every replica and every restart hands out the same OTP for the same instance. At least 32 bytes;
+#   same file on every replica; readable by novajoin only (root:novajoin, mode 0440).
 # @param join_timeout
 #   [DEFAULT] join_timeout: Seconds a join may take in all; keep it under Nova [api]
 #   vendordata_dynamic_read_timeout (5).
@@ -63,7 +64,7 @@
 #   [DEFAULT] max_body_size: Largest request body accepted, bytes (user-data alone may be 64 KiB of
 #   base64).
 # @param fixed_ip_dns
-#   [DEFAULT] fixed_ip_dns: Add A/PTR records for fixed IPs when an instance is created (B9).
+#   [DEFAULT] fixed_ip_dns: Add A/PTR records for fixed IPs when an instance is created.
 # @param floating_ip_dns
 #   [DEFAULT] floating_ip_dns: Add and remove A records when floating IPs are associated.
 # @param stale_otp_age
@@ -109,6 +110,17 @@
 #   [ldap] page_size: Entries per page of the paged search.
 # @param ldap_timeout
 #   [ldap] timeout: Seconds for an LDAP connect and for one operation.
+# @param oslo_messaging_rabbit_ssl
+#   [oslo_messaging_rabbit] ssl: Connect to RabbitMQ over TLS (as oslo.messaging's option of the
+#   same name); amqps:// or ?ssl=1 in transport_url does the same for one URL.
+# @param oslo_messaging_rabbit_ssl_ca_file
+#   [oslo_messaging_rabbit] ssl_ca_file: CA certificate(s) the broker's certificate is verified
+#   against; empty: the system CAs.
+# @param oslo_messaging_rabbit_ssl_cert_file
+#   [oslo_messaging_rabbit] ssl_cert_file: Client certificate presented to the broker (with
+#   ssl_key_file), for brokers that require one.
+# @param oslo_messaging_rabbit_ssl_key_file
+#   [oslo_messaging_rabbit] ssl_key_file: Private key of ssl_cert_file.
 # @param notifications_queue
 #   [notifications] queue: Durable queue of our own; several listeners share it.
 # @param notifications_exchanges
@@ -287,6 +299,10 @@ class novajoin (
   String $ldap_base_dn = '',
   Integer[1, 10000] $ldap_page_size = 500,
   Variant[Integer[1], Float[0.1, default]] $ldap_timeout = 30,
+  Boolean $oslo_messaging_rabbit_ssl = false,
+  String $oslo_messaging_rabbit_ssl_ca_file = '',
+  String $oslo_messaging_rabbit_ssl_cert_file = '',
+  String $oslo_messaging_rabbit_ssl_key_file = '',
   String $notifications_queue = 'novajoin',
   Array[String[1]] $notifications_exchanges = ['nova', 'neutron'],
   Array[String[1]] $notifications_topics = [],

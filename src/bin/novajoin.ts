@@ -5,8 +5,8 @@ import { COMMANDS } from '../cli/commands.js';
 import { EXIT_OK, EXIT_USAGE } from '../cli/exit.js';
 import { usage } from '../cli/help.js';
 
+const [name, ...rest] = process.argv.slice(2);
 await runMain(async () => {
-  const [name, ...rest] = process.argv.slice(2);
   if (name === '--version' || name === 'version') {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT_OK;
@@ -25,4 +25,4 @@ await runMain(async () => {
     return EXIT_USAGE;
   }
   return (await command.load()).run(rest);
-}, 1, 'novajoin: ');
+}, 1, name && COMMANDS[name] ? `novajoin ${name}: ` : 'novajoin: ');

@@ -1,17 +1,25 @@
 /** The server's metrics, in one place so the names stay consistent. */
 import { Registry } from '../metrics/registry.js';
 
-export function createServerMetrics() {
-  const registry = new Registry();
+export interface FreeIpaCallStats {
+  readonly roundTrips: number;
+  readonly logins: number;
+}
+
+export function createServerMetrics(options: { processMetrics?: boolean } = {}) {
+  const registry = new Registry({ processMetrics: options.processMetrics ?? true });
   return {
     registry,
-    requests: registry.counter('novajoin_join_requests_total', 'Join requests by outcome (created, waiting, enrolled, reissued, not_requested, conflict, or an error code).'),
+    requests: registry.counter('novajoin_join_requests_total', 'Join requests by outcome: created, waiting (host not yet enrolled, same OTP), enrolled, reissued (new OTP after a rebuild), not_requested, conflict, or error_<HTTP status>.', ['outcome']),
     duration: registry.histogram('novajoin_join_duration_seconds', 'Time to answer a join request.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     otps: registry.counter('novajoin_otps_issued_total', 'OTPs set in FreeIPA (first joins and re-issues after a rebuild).'),
-    conflicts: registry.counter('novajoin_host_conflicts_total', 'Joins refused because the name is bound to another instance (B2).'),
+    conflicts: registry.counter('novajoin_host_conflicts_total', 'Joins refused because the host name in FreeIPA belongs to another instance or project.'),
     serviceProblems: registry.counter('novajoin_service_requests_refused_total', 'Service principal requests refused by policy or by FreeIPA.'),
-    freeipaCalls: registry.gauge('novajoin_freeipa_round_trips', 'FreeIPA HTTP round trips since start.'),
-    freeipaLogins: registry.gauge('novajoin_freeipa_logins', 'FreeIPA session logins since start.'),
+    /** FreeIPA's client counts its own calls; they are read at scrape time. */
+    countFreeIpa(stats: () => FreeIpaCallStats): void {
+      registry.counterOf('novajoin_freeipa_round_trips_total', 'FreeIPA HTTP round trips (JSON-RPC calls and batches) since start.', () => stats().roundTrips);
+      registry.counterOf('novajoin_freeipa_logins_total', 'FreeIPA session logins since start.', () => stats().logins);
+    },
   };
 }
 

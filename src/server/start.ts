@@ -53,10 +53,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const metrics = createServerMetrics();
   const freeipa = overrides.directory ? null : (overrides.freeipa ?? clientFromConfig(config, logger.child({ component: 'freeipa' })));
   const directory = overrides.directory ?? new FreeIpaDirectory({ client: freeipa!, realm: config.freeipa.realm, zone: config.naming.domain });
-  if (freeipa) {
-    metrics.freeipaCalls.set(() => freeipa.stats.roundTrips);
-    metrics.freeipaLogins.set(() => freeipa.stats.logins);
-  }
+  if (freeipa) metrics.countFreeIpa(() => freeipa.stats);
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
   const projects = overrides.projects ?? projectPort(openstack!.projects);
