@@ -4,6 +4,7 @@
 _novajoin_value() {
   case "$1" in
     --config-file|--config|--password-file|--keytab|--otp-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     --log-format) COMPREPLY=($(compgen -W "auto json text" -- "$cur")); return 0 ;;
   esac
   return 1
@@ -24,7 +25,7 @@ _novajoin() {
     completion) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "bash" -- "$cur")); return 0 ;;
   esac
   case "$cmd" in
-    dev) flags="--port --listen --domain --allow-remote --log-format --debug --help -h" ;;
+    dev) flags="--port --listen --domain --ipa-port --dir --no-notify --allow-remote --config-file --config --log-format --debug --help -h" ;;
     resync) flags="--apply --json --project --host --force --config-file --config --log-format --debug --help -h" ;;
     ipa-setup) flags="--password-file --user --hostname --principal --keytab --getkeytab-command --skip-keytab --rotate-keytab --precreate --otp-file --config-file --config --log-format --debug --help -h" ;;
     check) flags="--timeout --json --config-file --config --log-format --debug --help -h" ;;

@@ -52,7 +52,7 @@ test('-h and --help print the same usage on stdout, exit 0, for every binary and
     t.is(long.code, 0, `${name} --help: ${long.stderr}`);
     t.is(long.stderr, '', name);
     t.regex(long.stdout, /^Usage: novajoin/, name);
-    t.regex(long.stdout, /Exit status: 0 [\s\S]*?; 1 [\s\S]*?; 2 usage or\s+configuration error/, `${name} documents the exit statuses`);
+    t.regex(long.stdout, /Exit status: 0 [\s\S]*?;\s+1 [\s\S]*?;\s+2 usage or\s+configuration error/, `${name} documents the exit statuses`);
     t.is(short.stdout, long.stdout, `${name} -h`);
     t.is(short.code, 0);
   }

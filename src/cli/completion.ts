@@ -30,6 +30,7 @@ export function bashCompletion(): string {
 _novajoin_value() {
   case "$1" in
     --config-file|--config|--password-file|--keytab|--otp-file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+    --dir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     --log-format) COMPREPLY=($(compgen -W "${LOG_FORMATS.join(' ')}" -- "$cur")); return 0 ;;
   esac
   return 1
