@@ -16,18 +16,19 @@ _novajoin() {
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   _novajoin_value "$prev" && return 0
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=($(compgen -W "dev resync ipa-setup check sample-config completion help --help -h --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "dev resync ipa-setup dlq check sample-config completion help --help -h --version" -- "$cur"))
     return 0
   fi
   cmd="${COMP_WORDS[1]}"
   case "$cmd" in
-    help) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "dev resync ipa-setup check sample-config completion" -- "$cur")); return 0 ;;
+    help) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "dev resync ipa-setup dlq check sample-config completion" -- "$cur")); return 0 ;;
     completion) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "bash" -- "$cur")); return 0 ;;
   esac
   case "$cmd" in
     dev) flags="--port --listen --domain --ipa-port --dir --no-notify --allow-remote --config-file --config --log-format --debug --help -h" ;;
     resync) flags="--apply --json --project --host --force --config-file --config --log-format --debug --help -h" ;;
     ipa-setup) flags="--password-file --user --hostname --principal --keytab --getkeytab-command --skip-keytab --rotate-keytab --precreate --otp-file --config-file --config --log-format --debug --help -h" ;;
+    dlq) flags="list replay --json --id --all --dry-run --config-file --config --log-format --debug --help -h" ;;
     check) flags="--timeout --json --config-file --config --log-format --debug --help -h" ;;
     sample-config) flags="--help -h" ;;
     completion) flags="--help -h" ;;

@@ -150,7 +150,7 @@ export function renderInitPp(): string {
     '# @example',
     "#   class { 'novajoin':",
     "#     domain                       => 'example.com',",
-    "#     freeipa_server               => 'ipa.example.com',",
+    "#     freeipa_server               => ['ipa.example.com'],",
     "#     transport_url                => Sensitive('rabbit://novajoin:secret@rabbit:5672/'),",
     "#     service_credentials_auth_url => 'http://keystone:5000/v3',",
     "#     service_credentials_password => Sensitive('secret'),",

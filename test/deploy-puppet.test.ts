@@ -174,7 +174,7 @@ function nonDefault(spec: OptionSpec, dir: string): { puppet: string; expected: 
     'freeipa url': str('https://ipa.example.test/ipa'),
     'freeipa api_version': str('2.251'),
     'freeipa password_file': str(join(dir, 'ipa.password')),
-    'ldap url': str('ldap://ipa.example.test'),
+    'ldap url': { puppet: "['ldap://ipa.example.test']", expected: ['ldap://ipa.example.test'] },
     'ldap bind_password_file': str(join(dir, 'ldap.password')),
     'ldap bind_dn': str('uid=novajoin,cn=sysaccounts,cn=etc,dc=cloud,dc=example,dc=test'),
     'notifications exchanges': { puppet: "['nova', 'neutron', 'glance']", expected: ['nova', 'neutron', 'glance'] },

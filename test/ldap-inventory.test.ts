@@ -210,6 +210,16 @@ test('StartTLS verified against the CA file works', async (t) => {
   t.is((await collect(inv.hosts({ fqdn: 'vm-0010.example.test' }))).length, 1);
 });
 
+test('several LDAP servers (FreeIPA replicas): one that cannot be reached is skipped, the next one answers', async (t) => {
+  const inv = new LdapInventory(options({ url: 'ldap://127.0.0.1:1', urls: ['ldap://127.0.0.1:1', slapd.url], bindDn: sysDn, bindPassword: SYS_PASSWORD, timeoutMs: 2_000 }));
+  t.teardown(() => inv.close());
+  t.is((await collect(inv.hosts({ fqdn: 'vm-0010.example.test' }))).length, 1);
+  // A refusal is not unavailability: a wrong password fails at once instead of trying the others.
+  const refused = new LdapInventory(options({ urls: [slapd.url, 'ldap://127.0.0.1:1'], bindDn: sysDn, bindPassword: 'wrong' }));
+  t.teardown(() => refused.close());
+  await t.throwsAsync(() => collect(refused.hosts()), { instanceOf: LdapAuthError });
+});
+
 test('LDAPS or StartTLS against the wrong CA: a clear TLS error, no data', async (t) => {
   for (const over of [
     { url: slapd.ldapsUrl, caFile: slapd.otherCaFile },

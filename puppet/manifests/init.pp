@@ -8,7 +8,7 @@
 # @example
 #   class { 'novajoin':
 #     domain                       => 'example.com',
-#     freeipa_server               => 'ipa.example.com',
+#     freeipa_server               => ['ipa.example.com'],
 #     transport_url                => Sensitive('rabbit://novajoin:secret@rabbit:5672/'),
 #     service_credentials_auth_url => 'http://keystone:5000/v3',
 #     service_credentials_password => Sensitive('secret'),
@@ -71,10 +71,35 @@
 #   [DEFAULT] stale_otp_age: Seconds after which resync reports a host that was handed an OTP and
 #   never enrolled.
 # @param freeipa_server
-#   [freeipa] server: FQDN of the FreeIPA server (its canonical name: FreeIPA redirects any other
-#   Host).
+#   [freeipa] server: FQDN of the FreeIPA server, or of several (replicas) in order of preference:
+#   calls go to the first one that is up. Each is its canonical name (FreeIPA redirects any other
+#   Host). With discover = true, used only when DNS has no record at start.
 # @param freeipa_url
-#   [freeipa] url: Base URL, default https://<server>/ipa.
+#   [freeipa] url: Base URL; {server} stands for each server's FQDN. Default https://{server}/ipa. A
+#   URL without {server} names the one server.
+# @param freeipa_discover
+#   [freeipa] discover: Find the FreeIPA servers in DNS, as FreeIPA's own clients do: SRV records
+#   _ldap._tcp.<discovery_domain> (of the location first, when location is set), lowest priority
+#   first, by weight within a priority. Looked up again every discovery_refresh seconds.
+# @param freeipa_discovery_domain
+#   [freeipa] discovery_domain: DNS domain of the FreeIPA servers' SRV records; default [DEFAULT]
+#   domain.
+# @param freeipa_location
+#   [freeipa] location: FreeIPA location (ipa location-find) whose servers come first:
+#   _ldap._tcp.<location>._locations.<discovery_domain>.
+# @param freeipa_dns_servers
+#   [freeipa] dns_servers: DNS servers (ip or ip:port) asked for the SRV records and for the FreeIPA
+#   servers' addresses; empty means the system resolver.
+# @param freeipa_discovery_refresh
+#   [freeipa] discovery_refresh: Longest time, in seconds, between two lookups of the SRV records.
+#   They are looked up again when their DNS TTL runs out, but at least 30 s and at most this apart
+#   (this when the TTL cannot be read); a failed lookup keeps the last list.
+# @param freeipa_server_backoff
+#   [freeipa] server_backoff: Seconds a FreeIPA server that failed (no connection, HTTP 5xx) is left
+#   out; doubled at each new failure.
+# @param freeipa_server_backoff_max
+#   [freeipa] server_backoff_max: Longest time a failing FreeIPA server is left out before it is
+#   tried again.
 # @param freeipa_realm
 #   [freeipa] realm: Kerberos realm, default the upper-cased domain.
 # @param freeipa_ca_file
@@ -97,7 +122,9 @@
 # @param freeipa_max_concurrency
 #   [freeipa] max_concurrency: FreeIPA calls in flight at once from one process.
 # @param ldap_url
-#   [ldap] url: LDAP URL of FreeIPA, default ldaps://<server>.
+#   [ldap] url: LDAP URL of FreeIPA, or several tried in order. Default ldaps://<server> for each
+#   [freeipa] server (ldap://<server> with starttls); with discover = true, each server the SRV
+#   records name.
 # @param ldap_starttls
 #   [ldap] starttls: Use StartTLS on an ldap:// URL.
 # @param ldap_bind_dn
@@ -281,8 +308,15 @@ class novajoin (
   Boolean $fixed_ip_dns = false,
   Boolean $floating_ip_dns = true,
   Integer[60] $stale_otp_age = 86400,
-  String $freeipa_server = '',
+  Array[String[1]] $freeipa_server = [],
   String $freeipa_url = '',
+  Boolean $freeipa_discover = false,
+  String $freeipa_discovery_domain = '',
+  String $freeipa_location = '',
+  Array[String[1]] $freeipa_dns_servers = [],
+  Variant[Integer[5, 86400], Float[5, 86400]] $freeipa_discovery_refresh = 300,
+  Variant[Integer[1, 3600], Float[0.1, 3600]] $freeipa_server_backoff = 2,
+  Variant[Integer[1, 86400], Float[0.1, 86400]] $freeipa_server_backoff_max = 60,
   String $freeipa_realm = '',
   String $freeipa_ca_file = '/etc/ipa/ca.crt',
   Enum['kerberos', 'password'] $freeipa_auth = 'kerberos',
@@ -292,7 +326,7 @@ class novajoin (
   String $freeipa_api_version = '2.230',
   Variant[Integer[1, 300], Float[0.1, 300]] $freeipa_timeout = 10,
   Integer[1, 512] $freeipa_max_concurrency = 32,
-  String $ldap_url = '',
+  Array[String[1]] $ldap_url = [],
   Boolean $ldap_starttls = false,
   String $ldap_bind_dn = '',
   String $ldap_bind_password_file = '',

@@ -10,6 +10,7 @@ import type { Config } from '../config/types.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { roleShow, serviceShow } from '../freeipa/commands.js';
 import { privilegeShow } from './commands.js';
+import { checkFreeIpaServers, hasSeveralServers } from './freeipa-servers.js';
 import { ACIError, FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
 import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
@@ -74,14 +75,20 @@ export interface CheckContext {
 export async function checkFreeIpa(ctx: CheckContext): Promise<CheckLine[]> {
   const { config } = ctx;
   const who = config.freeipa.auth === 'kerberos' ? `with keytab ${config.freeipa.keytab}` : `as ${config.freeipa.user}`;
-  const login = `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
-  const role = `FreeIPA role "${ROLE}"`;
-  if (!config.freeipa.url) {
+  const several = hasSeveralServers(config);
+  const login = several ? `FreeIPA login through the first server that answers ${who}` : `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
+  if (!config.freeipa.url && !several && !config.freeipa.discover) {
     return [
       { ok: false, what: login, why: 'neither [freeipa] server nor [freeipa] url is set', fix: 'set [freeipa] server to the FreeIPA server\'s FQDN' },
-      { ok: false, what: role, why: 'not checked: no FreeIPA login', fix: 'fix the line above first' },
+      { ok: false, what: `FreeIPA role "${ROLE}"`, why: 'not checked: no FreeIPA login', fix: 'fix the line above first' },
     ];
   }
+  const servers = await checkFreeIpaServers(ctx, (error) => freeIpaFix(error, config));
+  return [...servers, ...(await checkLoginAndRole(ctx, login))];
+}
+
+async function checkLoginAndRole(ctx: CheckContext, login: string): Promise<CheckLine[]> {
+  const { config } = ctx;
   let client: FreeIpaClient;
   try {
     client = clientFromConfig(config, ctx.logger.child({ component: 'freeipa' }), { retries: 0 });
@@ -257,7 +264,7 @@ export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
 export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
   const { ldap } = ctx.config;
   const what = `LDAP ${ldap.url || '(no [ldap] url)'} ${ldap.bindDn ? `as ${ldap.bindDn}` : 'anonymously'} reads ${'cn=computers,cn=accounts,' + ldap.baseDn}`;
-  if (!ldap.url) return { ok: false, what, why: 'neither [ldap] url nor [freeipa] server (for ldaps://<server>) is set', fix: 'set [freeipa] server, or [ldap] url' };
+  if (!ldap.url && ldap.urls.length === 0 && !ctx.config.freeipa.discover) return { ok: false, what, why: 'neither [ldap] url nor [freeipa] server (for ldaps://<server>) is set', fix: 'set [freeipa] server, or [ldap] url' };
   let inventory;
   try {
     inventory = inventoryFromConfig(ctx.config);

@@ -31,6 +31,11 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     ],
     load: () => import('./ipa-setup.js'),
   },
+  dlq: {
+    summary: 'list the dead-lettered notifications, or replay them after a fix',
+    flags: ['list', 'replay', '--json', '--id', '--all', '--dry-run', ...COMMON],
+    load: () => import('./dlq.js'),
+  },
   check: {
     summary: 'check configuration and every dependency, one line each',
     flags: ['--timeout', '--json', ...COMMON],

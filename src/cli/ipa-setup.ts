@@ -100,7 +100,8 @@ export async function run(argv: string[]): Promise<number> {
       say(`skipped keytab ${keytab}`);
     } else {
       const outcome = await ensureKeytab({
-        server: config.freeipa.server || new URL(config.freeipa.url).hostname,
+        // With several servers (or discovery), one that just answered the RBAC calls.
+        server: client.servers().find((s) => s.state === 'up')?.name || config.freeipa.server || new URL(config.freeipa.url).hostname,
         principal,
         keytab,
         admin: values.user.includes('@') ? values.user : `${values.user}@${realm}`,

@@ -26,7 +26,7 @@ export const COMMON_OPTIONS_HELP = `  --config-file FILE  join.conf (default $NO
 const LOG_FORMATS = ['auto', 'json', 'text'] as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type ValueOf<T> = T extends { type: 'boolean' } ? boolean : string;
+type ValueOf<T> = T extends { multiple: true } ? (T extends { type: 'boolean' } ? boolean[] : string[]) : T extends { type: 'boolean' } ? boolean : string;
 type Values<O extends Options> = {
   [K in keyof O]: O[K] extends { default: unknown } ? ValueOf<O[K]> : ValueOf<O[K]> | undefined;
 };

@@ -57,8 +57,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'DEFAULT', name: 'stale_otp_age', type: 'int', default: 86400, min: 60, help: 'Seconds after which resync reports a host that was handed an OTP and never enrolled.' }),
 
   // ---- [freeipa]: how FreeIPA is reached (novajoin 1.1 read /etc/ipa/default.conf).
-  o({ section: 'freeipa', name: 'server', type: 'string', default: '', help: 'FQDN of the FreeIPA server (its canonical name: FreeIPA redirects any other Host).' }),
-  o({ section: 'freeipa', name: 'url', type: 'string', default: '', help: 'Base URL, default https://<server>/ipa.' }),
+  o({ section: 'freeipa', name: 'server', type: 'list', default: [], help: 'FQDN of the FreeIPA server, or of several (replicas) in order of preference: calls go to the first one that is up. Each is its canonical name (FreeIPA redirects any other Host). With discover = true, used only when DNS has no record at start.' }),
+  o({ section: 'freeipa', name: 'url', type: 'string', default: '', help: 'Base URL; {server} stands for each server\'s FQDN. Default https://{server}/ipa. A URL without {server} names the one server.' }),
+  o({ section: 'freeipa', name: 'discover', type: 'bool', default: false, help: 'Find the FreeIPA servers in DNS, as FreeIPA\'s own clients do: SRV records _ldap._tcp.<discovery_domain> (of the location first, when location is set), lowest priority first, by weight within a priority. Looked up again every discovery_refresh seconds.' }),
+  o({ section: 'freeipa', name: 'discovery_domain', type: 'string', default: '', help: 'DNS domain of the FreeIPA servers\' SRV records; default [DEFAULT] domain.' }),
+  o({ section: 'freeipa', name: 'location', type: 'string', default: '', help: 'FreeIPA location (ipa location-find) whose servers come first: _ldap._tcp.<location>._locations.<discovery_domain>.' }),
+  o({ section: 'freeipa', name: 'dns_servers', type: 'list', default: [], help: 'DNS servers (ip or ip:port) asked for the SRV records and for the FreeIPA servers\' addresses; empty means the system resolver.' }),
+  o({ section: 'freeipa', name: 'discovery_refresh', type: 'float', default: 300, min: 5, max: 86400, help: 'Longest time, in seconds, between two lookups of the SRV records. They are looked up again when their DNS TTL runs out, but at least 30 s and at most this apart (this when the TTL cannot be read); a failed lookup keeps the last list.' }),
+  o({ section: 'freeipa', name: 'server_backoff', type: 'float', default: 2, min: 0.1, max: 3600, help: 'Seconds a FreeIPA server that failed (no connection, HTTP 5xx) is left out; doubled at each new failure.' }),
+  o({ section: 'freeipa', name: 'server_backoff_max', type: 'float', default: 60, min: 0.1, max: 86400, help: 'Longest time a failing FreeIPA server is left out before it is tried again.' }),
   o({ section: 'freeipa', name: 'realm', type: 'string', default: '', help: 'Kerberos realm, default the upper-cased domain.' }),
   o({ section: 'freeipa', name: 'ca_file', type: 'string', default: '/etc/ipa/ca.crt', help: 'CA certificate(s) FreeIPA\'s TLS certificate is verified against.' }),
   o({ section: 'freeipa', name: 'auth', type: 'enum', default: 'kerberos', choices: ['kerberos', 'password'], help: 'kerberos: SPNEGO with the keytab; password: login_password with user and password_file.' }),
@@ -70,7 +77,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'freeipa', name: 'max_concurrency', type: 'int', default: 32, min: 1, max: 512, help: 'FreeIPA calls in flight at once from one process.' }),
 
   // ---- [ldap]: inventory reads for resync.
-  o({ section: 'ldap', name: 'url', type: 'string', default: '', help: 'LDAP URL of FreeIPA, default ldaps://<server>.' }),
+  o({ section: 'ldap', name: 'url', type: 'list', default: [], help: 'LDAP URL of FreeIPA, or several tried in order. Default ldaps://<server> for each [freeipa] server (ldap://<server> with starttls); with discover = true, each server the SRV records name.' }),
   o({ section: 'ldap', name: 'starttls', type: 'bool', default: false, help: 'Use StartTLS on an ldap:// URL.' }),
   o({ section: 'ldap', name: 'bind_dn', type: 'string', default: '', help: 'DN to bind as (a sysaccount); empty means anonymous.' }),
   o({ section: 'ldap', name: 'bind_password_file', type: 'string', default: '', help: 'File holding the bind password.' }),

@@ -136,7 +136,16 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
   const seconds = (section: string, name: string) => Math.round(n(section, name) * 1000);
 
   const domain = s('DEFAULT', 'domain').replace(/\.$/, '').toLowerCase();
-  const server = s('freeipa', 'server');
+  const servers = l('freeipa', 'server').map((name) => name.replace(/\.$/, '').toLowerCase());
+  const server = servers[0] ?? '';
+  const urlOption = s('freeipa', 'url').replace(/\/+$/, '');
+  // A URL without {server} names one server (novajoin 1.x style).
+  const urlTemplate = urlOption || 'https://{server}/ipa';
+  const urlOf = (name: string) => urlTemplate.replaceAll('{server}', name);
+  const ldapStarttls = b('ldap', 'starttls');
+  const ldapUrls = l('ldap', 'url').length > 0
+    ? l('ldap', 'url')
+    : servers.map((name) => (ldapStarttls ? `ldap://${name}` : `ldaps://${name}`));
   const credentials = (section: string, fallback?: KeystoneCredentials): KeystoneCredentials => ({
     authUrl: s(section, 'auth_url') || fallback?.authUrl || '',
     username: s(section, 'username') || fallback?.username || '',
@@ -180,7 +189,16 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
     },
     freeipa: {
       server,
-      url: (s('freeipa', 'url') || (server ? `https://${server}/ipa` : '')).replace(/\/+$/, ''),
+      servers,
+      url: urlOption && !urlOption.includes('{server}') ? urlOption : server ? urlOf(server) : '',
+      urlTemplate,
+      discover: b('freeipa', 'discover'),
+      discoveryDomain: (s('freeipa', 'discovery_domain') || domain).replace(/\.$/, '').toLowerCase(),
+      location: s('freeipa', 'location'),
+      dnsServers: l('freeipa', 'dns_servers'),
+      discoveryRefreshMs: seconds('freeipa', 'discovery_refresh'),
+      serverBackoffMs: seconds('freeipa', 'server_backoff'),
+      serverBackoffMaxMs: seconds('freeipa', 'server_backoff_max'),
       realm: s('freeipa', 'realm') || domain.toUpperCase(),
       caFile: s('freeipa', 'ca_file'),
       auth: s('freeipa', 'auth') as 'kerberos' | 'password',
@@ -194,8 +212,9 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       maxConcurrency: n('freeipa', 'max_concurrency'),
     },
     ldap: {
-      url: s('ldap', 'url') || (server ? `ldaps://${server}` : ''),
-      starttls: b('ldap', 'starttls'),
+      url: ldapUrls[0] ?? '',
+      urls: ldapUrls,
+      starttls: ldapStarttls,
       bindDn: s('ldap', 'bind_dn'),
       bindPasswordFile: s('ldap', 'bind_password_file'),
       baseDn: s('ldap', 'base_dn') || domain.split('.').map((part) => `dc=${part}`).join(','),
@@ -240,11 +259,28 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
 
 /** Checks that involve more than one option, or a value in context. */
 function crossCheck(config: Config, report: Report): void {
-  if (config.freeipa.url && !/^https?:\/\//.test(config.freeipa.url)) {
-    report('error', 'freeipa', 'url', `"${config.freeipa.url}" is not an http(s) URL`);
+  const ipa = config.freeipa;
+  if (!/^https?:\/\//.test(ipa.urlTemplate)) {
+    report('error', 'freeipa', 'url', `"${ipa.urlTemplate}" is not an http(s) URL`);
   }
-  if (config.ldap.url && !/^ldaps?:\/\//.test(config.ldap.url)) {
-    report('error', 'ldap', 'url', `"${config.ldap.url}" must start with ldap:// or ldaps://`);
+  if (!ipa.urlTemplate.includes('{server}') && (ipa.servers.length > 1 || ipa.discover)) {
+    report('error', 'freeipa', 'url', `"${ipa.urlTemplate}" names one server; with several servers or discover = true write {server} where each server's FQDN goes, e.g. https://{server}/ipa`);
+  }
+  for (const name of ipa.servers) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(name)) {
+      report('error', 'freeipa', 'server', `"${name}" is not a fully qualified host name (FreeIPA's canonical name, without a port: put a port in [freeipa] url)`);
+    }
+  }
+  for (const dnsServer of ipa.dnsServers) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:]+\](:\d{1,5})?|[0-9a-f:]+)$/i.test(dnsServer)) {
+      report('error', 'freeipa', 'dns_servers', `"${dnsServer}" is not an IP address or ip:port`);
+    }
+  }
+  if (ipa.discover && ipa.location && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(ipa.location)) {
+    report('error', 'freeipa', 'location', `"${ipa.location}" is not a FreeIPA location name (one DNS label)`);
+  }
+  for (const url of config.ldap.urls) {
+    if (!/^ldaps?:\/\//.test(url)) report('error', 'ldap', 'url', `"${url}" must start with ldap:// or ldaps://`);
   }
   if (!/^(rabbit|amqps?):\/\//.test(config.notifications.transportUrl)) {
     report('error', 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');

@@ -30,7 +30,7 @@ export function startupProblems(config: Config, needs: readonly Need[]): Startup
   const { freeipa, ldap } = config;
 
   if (want.has('freeipa')) {
-    if (!freeipa.url) problem('freeipa', 'server', 'must be set (FreeIPA\'s FQDN), or [freeipa] url');
+    if (!freeipa.url && freeipa.servers.length === 0 && !freeipa.discover) problem('freeipa', 'server', 'must be set (FreeIPA\'s FQDN), or [freeipa] url');
     if (freeipa.caFile) {
       const text = readable(freeipa.caFile, (detail) => problem('freeipa', 'ca_file', detail));
       if (text !== null && !text.includes('-----BEGIN CERTIFICATE-----')) problem('freeipa', 'ca_file', `${freeipa.caFile} holds no PEM certificate`);
@@ -65,7 +65,7 @@ export function startupProblems(config: Config, needs: readonly Need[]): Startup
     if (!auth.password) problem('keystone_authtoken', 'password', `must be set (or [service_credentials] password): ${every}`);
   }
   if (want.has('ldap')) {
-    if (!ldap.url) problem('ldap', 'url', 'must be set, or [freeipa] server (then ldaps://<server>)');
+    if (!ldap.url && ldap.urls.length === 0 && !freeipa.discover) problem('ldap', 'url', 'must be set, or [freeipa] server (then ldaps://<server>)');
     if (ldap.bindDn) secretFile(ldap.bindPasswordFile, 'ldap', 'bind_password_file', `bind_dn ${ldap.bindDn} needs it`, problem);
   }
   return problems;

@@ -55,8 +55,21 @@ export interface Config {
     readonly format: 'auto' | 'json' | 'text';
   };
   readonly freeipa: {
+    /** The first configured server ('' with none). */
     readonly server: string;
+    /** Every configured server, in order of preference. */
+    readonly servers: readonly string[];
+    /** The first server's base URL ('' with none). */
     readonly url: string;
+    /** Base URL with {server} for a server's FQDN. */
+    readonly urlTemplate: string;
+    readonly discover: boolean;
+    readonly discoveryDomain: string;
+    readonly location: string;
+    readonly dnsServers: readonly string[];
+    readonly discoveryRefreshMs: number;
+    readonly serverBackoffMs: number;
+    readonly serverBackoffMaxMs: number;
     readonly realm: string;
     readonly caFile: string;
     readonly auth: 'kerberos' | 'password';
@@ -70,7 +83,10 @@ export interface Config {
     readonly maxConcurrency: number;
   };
   readonly ldap: {
+    /** The first of urls ('' with none). */
     readonly url: string;
+    /** Configured or derived from [freeipa] server; empty with discovery and no [ldap] url (the SRV targets are used). */
+    readonly urls: readonly string[];
     readonly starttls: boolean;
     readonly bindDn: string;
     readonly bindPasswordFile: string;

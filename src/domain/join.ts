@@ -5,7 +5,7 @@
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
 import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
-import { DuplicateEntryError, ValidationError } from '../freeipa/errors.js';
+import { DuplicateEntryError, FreeIpaOutcomeUnknownError, ValidationError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
 import { needsProjectName } from './hostname.js';
@@ -100,8 +100,15 @@ export class JoinService {
       return await this.#enroll(desired, owner, deadline, logger);
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
-      // read and our write: read again once and answer from what is there now.
-      if (error instanceof DuplicateEntryError || (error instanceof ValidationError && error.data['name'] === 'password')) {
+      // read and our write, or the answer to our write was lost (a FreeIPA
+      // server failed; the client does not resend it): read again once and
+      // answer from what is there now. The OTP is derived, so a write that
+      // did run gives the same answer.
+      if (
+        error instanceof DuplicateEntryError ||
+        error instanceof FreeIpaOutcomeUnknownError ||
+        (error instanceof ValidationError && error.data['name'] === 'password')
+      ) {
         return this.#enroll(desired, owner, deadline, logger);
       }
       // When the limit could not be learnt beforehand, FreeIPA's refusal is still the caller's problem.

@@ -1,17 +1,17 @@
 /**
  * The FreeIPA JSON-RPC client (design section 5): commands over
- * /ipa/session/json with the `ipa_session` cookie, one shared login,
- * re-login once on 401, `batch` for multi-operation changes, bounded
- * concurrency and retries, every call inside its deadline.
+ * /ipa/session/json with the `ipa_session` cookie, one shared login per
+ * server, re-login once on 401, `batch` for multi-operation changes, bounded
+ * concurrency and retries, failover between FreeIPA servers, every call
+ * inside its deadline.
  *
  * Layers, one module each: transport.ts (HTTPS), session.ts (cookie and
- * single login), auth-*.ts (login methods), retry.ts, semaphore.ts,
- * codec.ts (envelope), commands.ts (builders).
+ * single login), auth-*.ts (login methods), server-pool.ts (which server),
+ * srv.ts (DNS SRV discovery), failover.ts (what may go to another server),
+ * retry.ts, semaphore.ts, codec.ts (envelope), commands.ts (builders).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
-import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Authenticator } from './auth.js';
@@ -21,99 +21,50 @@ import type { BatchItem } from './codec.js';
 import { batchCommand, decodeBatch, decodeReply, encodeCall, protocolError } from './codec.js';
 import type { IpaCommand } from './commands.js';
 import { ping as pingCommand } from './commands.js';
-import { checkDeadline, deadlineFrom } from './deadline.js';
-import { CCacheError, FreeIpaAuthError, FreeIpaError, FreeIpaUnavailableError, TicketExpiredError } from './errors.js';
-import { ServerStatusError, withRetries } from './retry.js';
+import { checkDeadline, deadlineFrom, raceDeadline, remaining, sleep } from './deadline.js';
+import {
+  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, TicketExpiredError,
+} from './errors.js';
+import { DiscoveryRefresher, isReadOnly } from './failover.js';
+import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
 import { Semaphore } from './semaphore.js';
+import { ServerPool, type ServerEndpoint, type ServerHealth } from './server-pool.js';
+import { makeResolver, resolverLookup } from './srv.js';
 import { Session } from './session.js';
 import type { SessionToken } from './session.js';
 import { HttpsTransport } from './transport.js';
 import type { HttpResponse } from './transport.js';
+import type { CallOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, RpcEvent } from './client-types.js';
 
 export type { BatchItem } from './codec.js';
 export type { IpaCommand } from './commands.js';
+export type { ServerEndpoint, ServerHealth } from './server-pool.js';
+export type { DiscoveryConfig } from './failover.js';
 
-export type FreeIpaAuthOptions =
-  | { readonly kind: 'kerberos'; readonly keytab: string; readonly principal?: string | undefined }
-  | { readonly kind: 'password'; readonly user: string; readonly password: string };
-
-export interface FreeIpaClientOptions {
-  /** Base URL, e.g. https://ipa.example.test/ipa. */
-  readonly url: string;
-  /** FreeIPA's canonical FQDN (TLS name, Referer, HTTP@<server>). Default: the URL's host. */
-  readonly server: string;
-  /** CA certificate(s) FreeIPA's TLS certificate must verify against. */
-  readonly caFile: string;
-  readonly auth: FreeIpaAuthOptions;
-  /** API version sent with every command, e.g. 2.230. */
-  readonly apiVersion: string;
-  /** Budget of a call made without a deadline, and of a login. */
-  readonly timeoutMs: number;
-  /** Extra attempts after a network error or a 5xx. */
-  readonly retries: number;
-  /** Requests in flight towards FreeIPA at most. */
-  readonly maxConcurrency: number;
-  readonly logger?: Logger | undefined;
-  readonly lookup?: LookupFunction | undefined;
-}
-
-export interface CallOptions {
-  /** Absolute deadline in epoch milliseconds; default now + timeoutMs. */
-  readonly deadline?: number | undefined;
-}
-
-/** One finished call or batch, for metrics. `outcome` is 'ok' or the error's class name. */
-export interface RpcEvent {
-  readonly method: string;
-  /** For a batch, the methods of its items. */
-  readonly methods?: readonly string[];
-  readonly durationMs: number;
-  readonly outcome: string;
-  /** Items of a batch that failed. */
-  readonly itemErrors?: number;
-}
-
-export interface LoginEvent {
-  readonly kind: 'kerberos' | 'password';
-  readonly durationMs: number;
-  readonly outcome: string;
-}
-
-export interface RetryEvent {
-  readonly method: string;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly reason: string;
-}
-
-export interface FreeIpaClientEvents {
-  rpc: [RpcEvent];
-  login: [LoginEvent];
-  retry: [RetryEvent];
-}
-
-export interface FreeIpaClientStats {
-  /** HTTP requests to /session/json (each attempt counts). */
-  readonly roundTrips: number;
-  /** Login exchanges (each attempt counts). */
-  readonly logins: number;
-  /** Retries after a network error or a 5xx. */
-  readonly retries: number;
-  /** Failed calls and failed batch items, by error class name. */
-  readonly errors: Readonly<Record<string, number>>;
-}
+export type {
+  CallOptions, FreeIpaAuthOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, LoginEvent, RetryEvent, RpcEvent, ServerEvent,
+} from './client-types.js';
+export { clientFromConfig } from './client-config.js';
 
 /** JSON errors that mean the session's credentials are gone: handled like a 401. */
 function isSessionExpired(error: unknown): boolean {
   return error instanceof TicketExpiredError || error instanceof CCacheError;
 }
 
+/** One FreeIPA server as the client holds it: its own sockets, login and `ipa_session` cookie. */
+interface Replica {
+  readonly endpoint: ServerEndpoint;
+  readonly http: HttpsTransport;
+  readonly auth: Authenticator;
+  readonly session: Session;
+}
+
 export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #options: FreeIpaClientOptions;
   readonly #logger: Logger;
-  readonly #http: HttpsTransport;
-  readonly #auth: Authenticator;
-  readonly #session: Session;
+  readonly #pool: ServerPool<Replica>;
+  readonly #discovery: DiscoveryRefresher | null;
+  readonly #lookup: LookupFunction | undefined;
   readonly #slots: Semaphore;
   // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
   readonly #closing = unboundedAbortController();
@@ -122,27 +73,62 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   constructor(options: FreeIpaClientOptions) {
     super();
-    if (!options.url) throw new TypeError('the FreeIPA URL is not set: set [freeipa] server (or url)');
-    const server = options.server || new URL(options.url).hostname;
+    const single = !options.servers?.length && !options.discovery;
+    if (single && !options.url) throw new TypeError('the FreeIPA URL is not set: set [freeipa] server (or url)');
+    const server = options.server || (options.url ? new URL(options.url).hostname : '');
     this.#options = { ...options, server };
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('retries must be a non-negative integer');
     if (!(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
     this.#logger = options.logger ?? silentLogger();
     this.#slots = new Semaphore(options.maxConcurrency);
+    this.#lookup = options.lookup ?? (options.dnsServers?.length ? resolverLookup(makeResolver(options.dnsServers, options.timeoutMs)) : undefined);
+    this.#pool = new ServerPool((endpoint) => this.#replica(endpoint), options.serverBackoff ?? { initialMs: 2_000, maxMs: 60_000 });
+    const configured = options.servers?.length ? options.servers : options.url ? [{ name: server, url: options.url }] : [];
+    // Built now so that a wrong CA file fails at start, as with one server.
+    this.#pool.set(configured);
+    this.#discovery = options.discovery
+      ? new DiscoveryRefresher(
+          { ...options.discovery, dnsServers: options.discovery.dnsServers ?? options.dnsServers },
+          (endpoints) => this.#pool.set(endpoints),
+          this.#logger,
+          () => this.#pool.size > 0,
+        )
+      : null;
+  }
+
+  /** The sockets, login and session of one server. */
+  #replica(endpoint: ServerEndpoint): Replica {
     // One socket more than the request bound, so a login never waits for a
     // socket held by a request that is itself waiting for that login.
-    this.#http = new HttpsTransport({
-      url: options.url,
-      server,
-      caFile: options.caFile,
-      maxSockets: options.maxConcurrency + 1,
-      lookup: options.lookup,
+    const http = new HttpsTransport({
+      url: endpoint.url,
+      server: endpoint.name,
+      caFile: this.#options.caFile,
+      maxSockets: this.#options.maxConcurrency + 1,
+      lookup: this.#lookup,
     });
-    this.#auth =
-      options.auth.kind === 'kerberos'
-        ? new KerberosAuthenticator({ server, keytab: options.auth.keytab, principal: options.auth.principal })
-        : new PasswordAuthenticator(options.auth.user, options.auth.password);
-    this.#session = new Session(() => this.#login());
+    const auth: Authenticator =
+      this.#options.auth.kind === 'kerberos'
+        ? new KerberosAuthenticator({ server: endpoint.name, keytab: this.#options.auth.keytab, principal: this.#options.auth.principal })
+        : new PasswordAuthenticator(this.#options.auth.user, this.#options.auth.password);
+    const replica: Replica = { endpoint, http, auth, session: new Session(() => this.#login(replica)) };
+    return replica;
+  }
+
+  /** Each server's state, in the order calls try them: for /readyz, /metrics and `novajoin check`. */
+  servers(): ServerHealth[] {
+    return this.#pool.health();
+  }
+
+  /** Where the servers come from, and the last discovery error if any. */
+  get discovery(): { readonly query: string | null; readonly error: string | null; readonly nextRefreshMs: number | null } | null {
+    const d = this.#discovery;
+    return d ? { query: d.lastQuery, error: d.lastError, nextRefreshMs: d.nextRefreshMs } : null;
+  }
+
+  /** Looks the SRV records up now (discovery only); resolves when the list is known. */
+  async refreshServers(): Promise<void> {
+    await this.#discovery?.refresh(this.#pool.size === 0);
   }
 
   get stats(): FreeIpaClientStats {
@@ -199,31 +185,77 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing.abort(new FreeIpaUnavailableError('the FreeIPA client is closed'));
-      this.#http.close();
-      this.#session.clear();
-      await this.#auth.close();
+      this.#discovery?.stop();
+      for (const replica of this.#pool.replicas()) {
+        replica.http.close();
+        replica.session.clear();
+        await replica.auth.close();
+      }
     })();
     return this.#closed;
   }
 
-  /** Login, session, retries: the command's JSON `result`, decoded. */
+  /**
+   * Server choice, login, session, retries: the command's JSON `result`,
+   * decoded. A failed attempt takes its server out and the next attempt goes
+   * to the next server, within the same deadline; what may be sent again is
+   * decided in failover.ts.
+   */
   async #rpc(command: IpaCommand<unknown>, deadline: number): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
+    if (this.#discovery) await this.#withDeadline(this.#discovery.ready(), deadline, 'finding FreeIPA servers in DNS');
     const body = encodeCall(command, this.#options.apiVersion);
     const what = `FreeIPA ${command.method}`;
+    const readOnly = isReadOnly(command);
+    const tried = new Set<Replica>();
+    // Each server once, plus the configured retries.
+    const attempts = this.#options.retries + Math.max(1, this.#pool.size);
+    for (let n = 1; ; n += 1) {
+      checkDeadline(what, deadline);
+      const pick = this.#pool.pick(tried);
+      if (!pick) throw new FreeIpaUnavailableError(`${what}: no FreeIPA server is configured or found in DNS`);
+      const replica = pick.replica;
+      tried.add(replica);
+      const sent = { value: false };
+      try {
+        const result = await this.#onServer(replica, body, deadline, what, command.method, sent);
+        this.#serverUp(replica);
+        return result;
+      } catch (error) {
+        if (!isRetryable(error) || this.#closing.signal.aborted) throw error;
+        const failure = error as FreeIpaUnavailableError;
+        this.#serverDown(replica, failure);
+        if (!readOnly && sent.value && !(failure instanceof FreeIpaConnectError)) {
+          throw new FreeIpaOutcomeUnknownError(
+            `${what}: the answer from ${replica.endpoint.name} was lost and the write may have been applied; not sent again (${failure.message})`,
+            { cause: failure },
+          );
+        }
+        if (n >= attempts) {
+          throw new FreeIpaUnavailableError(`${what}: FreeIPA unavailable after ${n} attempt${n > 1 ? 's' : ''}: ${failure.message}`, { cause: failure });
+        }
+        const next = this.#pool.pick(tried);
+        // Another server that is up: go there at once. Only the same or a down one: wait first.
+        const delayMs = next?.up && next.replica !== replica ? 0 : backoffDelay(n);
+        if (delayMs > 0 && delayMs >= remaining(deadline)) {
+          throw new FreeIpaUnavailableError(`${what}: FreeIPA unavailable (${n} attempt${n > 1 ? 's' : ''}, no time left to retry before the deadline): ${failure.message}`, { cause: failure });
+        }
+        this.#retried(command.method, n, delayMs, failure);
+        if (delayMs > 0) await sleep(delayMs, this.#closing.signal);
+      }
+    }
+  }
+
+  /** One server: its session (logging in first if needed), the request, and one re-login on 401. */
+  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }): Promise<unknown> {
     // A 401 means the session (or the ticket behind it) expired: log in
     // again once and repeat once. A second 401 right after a fresh login is
     // not an expiry but a refusal; looping would only hammer FreeIPA.
     for (let relogin = 0; ; relogin += 1) {
       checkDeadline(what, deadline);
-      const session = await this.#session.ensure(deadline);
-      const response = await withRetries(() => this.#post(body, session, deadline, what), {
-        retries: this.#options.retries,
-        deadline,
-        what,
-        signal: this.#closing.signal,
-        onRetry: (info) => this.#retried(command.method, info.attempt, info.delayMs, info.error),
-      });
+      const session = await replica.session.ensure(deadline);
+      sent.value = true;
+      const response = await this.#post(replica, body, session, deadline, what);
       let expired = response.status === 401;
       let result: unknown;
       if (!expired) {
@@ -238,27 +270,27 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
         }
       }
       if (!expired) return result;
-      this.#session.invalidate(session.generation);
+      replica.session.invalidate(session.generation);
       if (relogin >= 1) {
         throw new FreeIpaAuthError(`${what}: FreeIPA rejected the session right after a fresh login`, 'session-rejected');
       }
-      this.#logger.debug('freeipa session expired, logging in again', { method: command.method });
+      this.#logger.debug('freeipa session expired, logging in again', { method, server: replica.endpoint.name });
     }
   }
 
   /** One HTTP attempt, inside a concurrency slot. */
-  async #post(body: string, session: SessionToken, deadline: number, what: string): Promise<HttpResponse> {
+  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string): Promise<HttpResponse> {
     const release = await this.#slots.acquire(deadline, this.#closing.signal);
     try {
       this.#stats.roundTrips += 1;
-      const response = await this.#http.request({
+      const response = await replica.http.request({
         method: 'POST',
         path: '/session/json',
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/json',
           'Accept-Language': 'en-us',
-          Referer: this.#http.referer,
+          Referer: replica.http.referer,
           Cookie: `ipa_session=${session.cookie}`,
         },
         body,
@@ -266,41 +298,50 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
         what,
       });
       if (response.status >= 500) throw new ServerStatusError(response.status, what);
-      if (response.status === 200) this.#session.refresh(session.generation, response.headers);
+      if (response.status === 200) replica.session.refresh(session.generation, response.headers);
       return response;
     } finally {
       release();
     }
   }
 
-  /** One shared login (session.ts), with its own deadline and the same retry rule as calls. */
-  async #login(): Promise<string> {
+  #serverDown(replica: Replica, error: Error): void {
+    const until = this.#pool.failed(replica, error);
+    if (until === null) return;
+    this.#logger.warn('freeipa server taken out after a failure', { server: replica.endpoint.name, until: new Date(until).toISOString(), error: error.message });
+    this.emit('server', { server: replica.endpoint.name, state: 'down', error: error.message });
+  }
+
+  #serverUp(replica: Replica): void {
+    if (!this.#pool.succeeded(replica)) return;
+    this.#logger.info('freeipa server back in service', { server: replica.endpoint.name });
+    this.emit('server', { server: replica.endpoint.name, state: 'up' });
+  }
+
+  #withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
+    return raceDeadline(promise, deadline, what);
+  }
+
+  /**
+   * One shared login per server (session.ts), with its own deadline. Its
+   * failures are retried by the call, which may move to another server.
+   */
+  async #login(replica: Replica): Promise<string> {
     const deadline = Date.now() + this.#options.timeoutMs;
     const started = performance.now();
-    const what = `FreeIPA ${this.#auth.kind} login`;
+    const auth = replica.auth;
     try {
-      const cookie = await withRetries(
-        () => {
-          this.#stats.logins += 1;
-          return this.#auth.login(this.#http, deadline);
-        },
-        {
-          retries: this.#options.retries,
-          deadline,
-          what,
-          signal: this.#closing.signal,
-          onRetry: (info) => this.#retried('login', info.attempt, info.delayMs, info.error),
-        },
-      );
+      this.#stats.logins += 1;
+      const cookie = await auth.login(replica.http, deadline);
       const durationMs = performance.now() - started;
-      this.emit('login', { kind: this.#auth.kind, durationMs, outcome: 'ok' });
-      this.#logger.debug('freeipa login', { kind: this.#auth.kind, durationMs: Math.round(durationMs) });
+      this.emit('login', { kind: auth.kind, durationMs, outcome: 'ok' });
+      this.#logger.debug('freeipa login', { kind: auth.kind, server: replica.endpoint.name, durationMs: Math.round(durationMs) });
       return cookie;
     } catch (error) {
       const outcome = errorName(error);
-      this.emit('login', { kind: this.#auth.kind, durationMs: performance.now() - started, outcome });
+      this.emit('login', { kind: auth.kind, durationMs: performance.now() - started, outcome });
       // The message names the principal or user and the reason; no secret.
-      this.#logger.warn('freeipa login failed', { kind: this.#auth.kind, error: (error as Error).message });
+      this.#logger.warn('freeipa login failed', { kind: auth.kind, server: replica.endpoint.name, error: (error as Error).message });
       throw error;
     }
   }
@@ -333,44 +374,6 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 function errorName(error: unknown): string {
   if (error instanceof FreeIpaError) return error.rpcName;
   return error instanceof Error ? error.name : 'Error';
-}
-
-/**
- * The client described by the configuration. With auth = password the
- * password is read from password_file here, once, at start.
- */
-export function clientFromConfig(config: Config, logger: Logger, overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClient {
-  const ipa = config.freeipa;
-  const auth: FreeIpaAuthOptions =
-    overrides.auth ??
-    (ipa.auth === 'password'
-      ? { kind: 'password', user: ipa.user, password: readPassword(ipa.passwordFile) }
-      : { kind: 'kerberos', keytab: ipa.keytab, principal: ipa.principal || undefined });
-  return new FreeIpaClient({
-    url: ipa.url,
-    server: ipa.server,
-    caFile: ipa.caFile,
-    apiVersion: ipa.apiVersion,
-    timeoutMs: ipa.timeoutMs,
-    retries: ipa.retries,
-    maxConcurrency: ipa.maxConcurrency,
-    logger,
-    ...overrides,
-    auth,
-  });
-}
-
-function readPassword(file: string): string {
-  if (!file) throw new FreeIpaAuthError('[freeipa] auth = password needs password_file', 'config');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new FreeIpaAuthError(`cannot read [freeipa] password_file ${file}: ${(error as Error).message}`, 'config', { cause: error });
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (!password) throw new FreeIpaAuthError(`[freeipa] password_file ${file} is empty`, 'config');
-  return password;
 }
 
 function unboundedAbortController(): AbortController {

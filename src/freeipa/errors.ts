@@ -109,6 +109,26 @@ export class FreeIpaUnavailableError extends Error {
   }
 }
 
+/** The connection to one FreeIPA server failed before anything was sent: no command can have run there. */
+export class FreeIpaConnectError extends FreeIpaUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FreeIpaConnectError';
+  }
+}
+
+/**
+ * A command that writes was sent and its answer was lost (connection broken,
+ * 5xx): it may or may not have been applied. It is not resent, on this server
+ * or another; the caller re-plans from a fresh read.
+ */
+export class FreeIpaOutcomeUnknownError extends FreeIpaUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FreeIpaOutcomeUnknownError';
+  }
+}
+
 /** The deadline given by the caller passed before FreeIPA answered. */
 export class FreeIpaTimeoutError extends FreeIpaUnavailableError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -35,6 +35,12 @@ import { BINDING_PREFIX } from '../domain/binding.js';
 export interface InventoryOptions {
   /** ldap://host[:port] or ldaps://host[:port]. */
   url: string;
+  /**
+   * Every server to try, in order, when one cannot be reached (FreeIPA's
+   * replicas hold the same entries): a list, or a function that finds it
+   * (DNS SRV). Default: `url` alone.
+   */
+  urls?: readonly string[] | (() => Promise<readonly string[]>);
   /** PEM trust anchors for LDAPS/StartTLS; the system store when absent. */
   caFile?: string;
   /** Upgrade an ldap:// connection with StartTLS before binding. */
@@ -179,11 +185,16 @@ export class LdapInventory {
   private connecting: Promise<Client> | undefined;
   private pages = 0;
   private entries = 0;
+  /** The server of the open connection, for messages. */
+  private current: string;
 
   constructor(options: InventoryOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new LdapInventoryError(`not an LDAP URL: ${options.url}`);
-    if (options.starttls && url.protocol === 'ldaps:') throw new LdapInventoryError('starttls applies to ldap:// URLs, not ldaps://');
+    if (!options.url && typeof options.urls !== 'function') throw new LdapInventoryError('an LDAP URL is required');
+    for (const raw of [options.url, ...(Array.isArray(options.urls) ? options.urls : [])].filter(Boolean)) {
+      const url = new URL(raw);
+      if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new LdapInventoryError(`not an LDAP URL: ${raw}`);
+      if (options.starttls && url.protocol === 'ldaps:') throw new LdapInventoryError('starttls applies to ldap:// URLs, not ldaps://');
+    }
     if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new LdapInventoryError('pageSize must be a positive integer');
     if (!(options.timeoutMs > 0)) throw new LdapInventoryError('timeoutMs must be positive');
     if (!options.baseDn) throw new LdapInventoryError('baseDn is required');
@@ -191,6 +202,7 @@ export class LdapInventory {
     // quietly act as anonymous. Refuse the configuration instead.
     if (options.bindDn && !options.bindPassword) throw new LdapInventoryError('bindDn is set but bindPassword is empty');
     this.options = { ...options };
+    this.current = options.url;
   }
 
   /** Pages and entries received so far (for resync statistics). */
@@ -269,7 +281,7 @@ export class LdapInventory {
 
   private async *search(base: string, filter: Filter, attributes: string[]): AsyncGenerator<Entry> {
     const client = await this.connection();
-    const what = `LDAP search of ${base} on ${this.options.url}`;
+    const what = `LDAP search of ${base} on ${this.current}`;
     const pages = client.searchPaginated(base, {
       scope: 'sub',
       filter,
@@ -320,8 +332,26 @@ export class LdapInventory {
     client.unbind().catch(() => {});
   }
 
+  /** The first server that answers; a refusal (bind, TLS) is final, only unavailability moves on. */
   private async connect(): Promise<Client> {
-    const { url, caFile, starttls, bindDn, bindPassword, timeoutMs } = this.options;
+    const listed = typeof this.options.urls === 'function' ? await this.options.urls() : this.options.urls;
+    const urls = listed && listed.length > 0 ? listed : [this.options.url];
+    let last: unknown;
+    for (const url of urls) {
+      try {
+        const client = await this.connectTo(url);
+        this.current = url;
+        return client;
+      } catch (err) {
+        if (!(err instanceof LdapUnavailableError)) throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  private async connectTo(url: string): Promise<Client> {
+    const { caFile, starttls, bindDn, bindPassword, timeoutMs } = this.options;
     let ca: Buffer | undefined;
     if (caFile) {
       try {

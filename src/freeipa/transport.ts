@@ -6,8 +6,10 @@
  * at the caller's deadline.
  *
  * Failures come out typed: FreeIpaTlsError (verification; retrying cannot
- * help), FreeIpaTimeoutError (the deadline passed), FreeIpaUnavailableError
- * (the connection failed; retrying may help). An HTTP status, 5xx included,
+ * help), FreeIpaTimeoutError (the deadline passed), FreeIpaConnectError
+ * (no connection: nothing was sent, so even a write may go to another
+ * server), FreeIpaUnavailableError (the connection broke after the request
+ * may have been sent). An HTTP status, 5xx included,
  * is not an error here: the caller decides.
  */
 import { setMaxListeners } from 'node:events';
@@ -15,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from './errors.js';
+import { FreeIpaConnectError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from './errors.js';
 import { remaining, timeoutError } from './deadline.js';
 
 export interface TransportOptions {
@@ -164,15 +166,21 @@ export class HttpsTransport {
           response.on('end', () =>
             resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
           );
-          response.on('error', (error) => reject(this.#classify(error, req, signal, false)));
+          response.on('error', (error) => reject(this.#classify(error, req, signal, false, true)));
         },
       );
-      request.on('error', (error) => reject(this.#classify(error, req, signal, request.reusedSocket)));
+      // Until the TCP connection is up nothing can have reached FreeIPA.
+      let connected = false;
+      request.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+      request.on('error', (error) => reject(this.#classify(error, req, signal, request.reusedSocket, connected)));
       request.end(req.body);
     });
   }
 
-  #classify(error: Error, req: HttpRequest, signal: AbortSignal, reusedSocket: boolean): Error {
+  #classify(error: Error, req: HttpRequest, signal: AbortSignal, reusedSocket: boolean, connected: boolean): Error {
     if (error instanceof FreeIpaUnavailableError || error instanceof FreeIpaTlsError) return error;
     if (this.#closing.signal.aborted) return new FreeIpaUnavailableError(`${req.what}: the FreeIPA client is closed`, { cause: error });
     if (signal.aborted) return new FreeIpaTimeoutError(`${req.what}: no answer from ${this.#base.host} before the deadline`, { cause: error });
@@ -185,7 +193,8 @@ export class HttpsTransport {
     }
     if (reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return new StaleSocketError(error);
     const known = NETWORK_CODES.has(code) || /socket hang up/i.test(error.message);
-    return new FreeIpaUnavailableError(
+    const Unavailable = connected ? FreeIpaUnavailableError : FreeIpaConnectError;
+    return new Unavailable(
       `${req.what}: cannot reach FreeIPA at ${this.#base.host}${known ? '' : ' (unexpected error)'}: ${code ? `${code} ` : ''}${error.message}`,
       { cause: error },
     );

@@ -15,7 +15,12 @@ import { joinAction } from './join-action.js';
 import { requestContext } from './request-context.js';
 
 /** A dependency check for /readyz; throws when not ready. */
-export type ReadinessCheck = { readonly name: string; check(): Promise<void> };
+export type ReadinessCheck = {
+  readonly name: string;
+  check(): Promise<void>;
+  /** What to show beside the outcome, e.g. each FreeIPA server's state. */
+  details?(): Record<string, unknown>;
+};
 
 export interface AppOptions {
   readonly join: JoinService;
@@ -48,11 +53,12 @@ export function createApp(options: AppOptions): Koa {
   router.get('/readyz', async (ctx) => {
     const results = await Promise.all(
       options.readiness.map(async (r) => {
+        const details = () => (r.details ? r.details() : {});
         try {
           await r.check();
-          return { name: r.name, ok: true as const };
+          return { name: r.name, ok: true as const, ...details() };
         } catch (error) {
-          return { name: r.name, ok: false as const, error: error instanceof Error ? error.message : String(error) };
+          return { name: r.name, ok: false as const, error: error instanceof Error ? error.message : String(error), ...details() };
         }
       }),
     );

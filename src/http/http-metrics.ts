@@ -6,6 +6,12 @@ export interface FreeIpaCallStats {
   readonly logins: number;
 }
 
+export interface FreeIpaServerState {
+  readonly name: string;
+  readonly state: 'up' | 'down';
+  readonly downUntil: number | null;
+}
+
 export function createServerMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry({ processMetrics: options.processMetrics ?? true });
   return {
@@ -19,6 +25,15 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}) 
     countFreeIpa(stats: () => FreeIpaCallStats): void {
       registry.counterOf('novajoin_freeipa_round_trips_total', 'FreeIPA HTTP round trips (JSON-RPC calls and batches) since start.', () => stats().roundTrips);
       registry.counterOf('novajoin_freeipa_logins_total', 'FreeIPA session logins since start.', () => stats().logins);
+    },
+    /** Each FreeIPA server's state, read at scrape time (the list may change with DNS). */
+    freeIpaServers(servers: () => readonly FreeIpaServerState[]): void {
+      registry.gaugesOf('novajoin_freeipa_server_up', 'Whether calls may go to this FreeIPA server (0: left out after a failure until its backoff ends).', ['server'], () =>
+        servers().map((s) => ({ labels: { server: s.name }, value: s.state === 'up' ? 1 : 0 })),
+      );
+      registry.gaugesOf('novajoin_freeipa_server_down_until_seconds', 'Unix time until which this FreeIPA server is left out; 0 when it is up.', ['server'], () =>
+        servers().map((s) => ({ labels: { server: s.name }, value: s.downUntil ? Math.round(s.downUntil / 1000) : 0 })),
+      );
     },
   };
 }

@@ -53,6 +53,20 @@ export class Registry {
     });
   }
 
+  /** Gauges read at scrape time whose label sets change (the FreeIPA servers DNS names): series no longer read are dropped. */
+  gaugesOf<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => ReadonlyArray<{ labels: Record<L, string>; value: number }>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const { labels, value } of read()) this.set(labels, value);
+      },
+    });
+  }
+
   histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): HistogramMetric<L> {
     return new HistogramMetric(new Histogram({ name, help, buckets: [...buckets], labelNames, registers: [this.#registry] }));
   }

@@ -209,6 +209,8 @@ export class DeliveryPipeline {
       [HEADER.reason]: text,
       [HEADER.attempt]: attemptOf(d.msg),
       [HEADER.failedAt]: new Date().toISOString(),
+      ...(eventType ? { [HEADER.eventType]: headerText(eventType) } : {}),
+      ...(uniqueId ? { [HEADER.messageId]: headerText(uniqueId) } : {}),
     });
     const queue = this.o.config.deadLetterQueue;
     if (!(await publishConfirmed(d.session, queue, d.msg.content, options, this.o.publishTimeoutMs))) {

@@ -14,6 +14,9 @@ export const HEADER = {
   attempt: 'x-novajoin-attempt',
   lastError: 'x-novajoin-last-error',
   failedAt: 'x-novajoin-failed-at',
+  /** On a dead-lettered copy whose envelope parsed: for `novajoin dlq list` and a broker's own UI. */
+  eventType: 'x-novajoin-event-type',
+  messageId: 'x-novajoin-message-id',
 } as const;
 
 /** RabbitMQ's own bookkeeping from earlier dead-lettering; not carried into a new copy. */

@@ -10,6 +10,7 @@ import { InstanceLifecycle } from '../domain/lifecycle.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { LdapInventory } from '../freeipa/ldap-inventory.js';
+import { discoverServers } from '../freeipa/srv.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { imagePort, projectPort } from '../server/ports.js';
@@ -33,9 +34,20 @@ export interface ResyncOverrides {
 }
 
 export function inventoryFromConfig(config: Config): LdapInventory {
-  const { ldap } = config;
+  const { ldap, freeipa } = config;
+  // With discovery and no [ldap] url, the LDAP servers are the ones the SRV
+  // records name: ldap://<target>:<port> (the record's port) with StartTLS,
+  // or LDAPS on the target when starttls is off.
+  const discovered =
+    freeipa.discover && ldap.urls.length === 0
+      ? async () =>
+          (await discoverServers({ domain: freeipa.discoveryDomain, location: freeipa.location || undefined, dnsServers: freeipa.dnsServers, timeoutMs: Math.min(ldap.timeoutMs, 5_000) })).targets.map(
+            (t) => (ldap.starttls ? `ldap://${t.name}:${t.port}` : `ldaps://${t.name}`),
+          )
+      : null;
   return new LdapInventory({
     url: ldap.url,
+    urls: discovered ?? ldap.urls,
     // FreeIPA's LDAP certificate comes from the same CA as its HTTPS one.
     caFile: config.freeipa.caFile,
     starttls: ldap.starttls,

@@ -12,7 +12,7 @@ import { JoinService } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import { OtpMinter } from '../domain/otp.js';
 import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
-import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { clientFromConfig, type FreeIpaClient, type ServerHealth } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
 import type { Authorize } from '../http/authenticate.js';
@@ -53,7 +53,10 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const metrics = createServerMetrics();
   const freeipa = overrides.directory ? null : (overrides.freeipa ?? clientFromConfig(config, logger.child({ component: 'freeipa' })));
   const directory = overrides.directory ?? new FreeIpaDirectory({ client: freeipa!, realm: config.freeipa.realm, zone: config.naming.domain });
-  if (freeipa) metrics.countFreeIpa(() => freeipa.stats);
+  if (freeipa) {
+    metrics.countFreeIpa(() => freeipa.stats);
+    metrics.freeIpaServers(() => freeipa.servers());
+  }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
   const projects = overrides.projects ?? projectPort(openstack!.projects);
@@ -64,7 +67,11 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
 
   const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
-    { name: 'freeipa', check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)) },
+    {
+      name: 'freeipa',
+      check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)),
+      ...(freeipa ? { details: () => ({ servers: freeipa.servers().map(serverState) }) } : {}),
+    },
     ...(openstack && !noauth ? [{ name: 'keystone', check: async () => void (await openstack.serviceSession.token(AbortSignal.timeout(3000))) }] : []),
   ];
   const app = createApp({
@@ -111,6 +118,16 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       })();
       return closing;
     },
+  };
+}
+
+/** A FreeIPA server's state as /readyz shows it: times as ISO dates. */
+function serverState(s: ServerHealth): Record<string, unknown> {
+  return {
+    name: s.name,
+    state: s.state,
+    ...(s.downUntil ? { downUntil: new Date(s.downUntil).toISOString() } : {}),
+    ...(s.lastError ? { lastError: s.lastError, lastErrorAt: new Date(s.lastErrorAt ?? 0).toISOString() } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
+import type { IpaStore } from '../../src/ipa-emulator/store.js';
 import { ensureEntries, LdapStore } from './ipa-ldap-store.js';
 import { startKdc, type Kdc } from './kdc.js';
 import { startSlapd, type Slapd } from './slapd.js';
@@ -41,6 +42,8 @@ export interface IpaStackOptions {
   store?: 'ldap' | 'memory';
   /** Principals allowed to write; default the client principal and admin. */
   writers?: string[];
+  /** FQDNs of more FreeIPA servers (replicas) `startReplica` may start: each gets its HTTP/ principal and a name in the certificate. */
+  replicas?: readonly string[];
 }
 
 /** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
@@ -92,6 +95,12 @@ export interface IpaStack {
   readonly lookup: LookupFn;
   /** For the Kerberos client in this process: KRB5_CONFIG, KRB5_CLIENT_KTNAME, KRB5CCNAME (a private ccache). */
   readonly env: Record<string, string>;
+  /**
+   * One more FreeIPA server on the same entries (as replicas share their
+   * data), named `name` (one of the `replicas` option): its own HTTPS
+   * listener, sessions and counters. Stopped with the stack.
+   */
+  startReplica(name: string, listen?: { host?: string; port?: number }): Promise<IpaEmulator>;
   stop(): Promise<void>;
 }
 
@@ -170,20 +179,21 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
   };
   try {
     kdc = await startKdc({ realm, ...(opts.maxTicketLife ? { maxTicketLife: opts.maxTicketLife } : {}) });
-    await kdc.addPrincipal(`HTTP/${serverName}`);
+    const replicaNames = (opts.replicas ?? []).map((n) => n.toLowerCase());
+    for (const name of [serverName, ...replicaNames]) await kdc.addPrincipal(`HTTP/${name}`);
     await kdc.addPrincipal(clientPrincipal);
     await kdc.addPrincipal('admin', { password: adminPassword });
     await kdc.addPrincipal('auditor', { password: readOnlyPassword });
-    const httpKeytab = await kdc.keytab([`HTTP/${serverName}`], join(dir, 'http.keytab'));
+    const httpKeytab = await kdc.keytab([serverName, ...replicaNames].map((n) => `HTTP/${n}`), join(dir, 'http.keytab'));
     const clientKeytab = await kdc.keytab([clientPrincipal], join(dir, 'nova.keytab'));
     // The acceptor (in this process) finds its keytab and the KDC through the environment.
     process.env.KRB5_CONFIG = kdc.krb5Conf;
     process.env.KRB5_KTNAME = `FILE:${httpKeytab}`;
     process.env.KRB5RCACHEDIR = dir;
 
-    const tls = await makeTestCa(dir, [serverName]);
+    const tls = await makeTestCa(dir, [serverName, ...replicaNames]);
     const env = makeEnv({ realm, domain, serverName });
-    let store;
+    let store: IpaStore;
     let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
       slapd = await startSlapd({ domain, realm });
@@ -200,15 +210,20 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     } else {
       store = new MemoryStore(seedEntries(env));
     }
-    emulator = await startIpaEmulator({
-      env,
-      store,
-      authenticators: kerberosAuthenticators(serverName, realm),
-      tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) },
+    const cert = { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
+    const sharedStore = store;
+    // Every server of the stack runs with the same options but its own name.
+    const emulatorOptions = (name: string, storeOf: IpaStore) => ({
+      env: name === serverName ? env : makeEnv({ realm, domain, serverName: name }),
+      store: storeOf,
+      authenticators: kerberosAuthenticators(name, realm),
+      tls: cert,
       writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
+    emulator = await startIpaEmulator(emulatorOptions(serverName, sharedStore));
+    const replicas: IpaEmulator[] = [];
     const emu = emulator;
     const k = kdc;
     const s = slapd;
@@ -233,8 +248,15 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       ipaEnv: env,
       lookup: makeLookup(serverName),
       env: { KRB5_CONFIG: k.krb5Conf, KRB5_CLIENT_KTNAME: `FILE:${clientKeytab}`, KRB5CCNAME: `FILE:${join(dir, 'client.ccache')}` },
+      async startReplica(name, listen = {}) {
+        if (!replicaNames.includes(name.toLowerCase())) throw new Error(`${name} is not in the stack's replicas option`);
+        const replica = await startIpaEmulator({ ...emulatorOptions(name.toLowerCase(), unclosable(sharedStore)), ...listen });
+        replicas.push(replica);
+        return replica;
+      },
       async stop() {
         try {
+          for (const replica of replicas) await replica.close().catch(() => {});
           await emu.close();
           await s?.stop();
           await k.stop();
@@ -254,6 +276,17 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     active = false;
     throw err;
   }
+}
+
+/** The same store, except that closing it is left to its owner (the stack's first server). */
+function unclosable(store: IpaStore): IpaStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'close') return async () => {};
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export interface RawResponse {

@@ -1,0 +1,210 @@
+/**
+ * Several FreeIPA servers: discovery through real DNS (dnsmasq), RFC 2782
+ * order, FreeIPA locations, failover within the deadline, backoff, sessions
+ * per server, and writes whose answer was lost never resent elsewhere.
+ */
+import test from 'ava';
+import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
+import { hostAdd, hostShow } from '../src/freeipa/commands.js';
+import { FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { discoverServers, rfc2782Order } from '../src/freeipa/srv.js';
+import { startIpaStack, stackClientOptions, type IpaStack } from './support/ipa-stack.js';
+import { replicaNames, startReplicas, type ReplicaSet } from './support/replicas.js';
+
+let stack: IpaStack;
+let set: ReplicaSet;
+
+test.before(async () => {
+  stack = await startIpaStack({ store: 'memory', replicas: replicaNames(2) });
+  set = await startReplicas(stack, 2);
+});
+
+test.after.always(async () => {
+  await set?.stop();
+  await stack?.stop();
+});
+
+function client(t: { teardown: (fn: () => Promise<void>) => void }, overrides: Partial<FreeIpaClientOptions> = {}): FreeIpaClient {
+  const { lookup: _pinned, ...base } = stackClientOptions(stack);
+  const c = new FreeIpaClient({
+    ...base,
+    url: '',
+    server: '',
+    discovery: { domain: stack.domain, urlTemplate: set.urlTemplate, refreshMs: 60_000, timeoutMs: 2_000 },
+    dnsServers: [set.dns.server],
+    // Long enough that a loaded machine cannot see a server come back between a failure and the check of its state.
+    serverBackoff: { initialMs: 10_000, maxMs: 10_000 },
+    ...overrides,
+  });
+  t.teardown(() => c.close());
+  return c;
+}
+
+const [ipa1, ipa2] = [0, 1];
+const emulator = (i: number) => set.replicas[i]!.emulator;
+
+test.serial('SRV records through a real DNS server: lowest priority first, and the calls go there', async (t) => {
+  await set.srv([{ priority: 10 }, { priority: 0 }]);
+  const c = client(t);
+  await c.ping();
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa2.example.test', 'ipa1.example.test']);
+  t.true(c.servers().every((s) => s.state === 'up' && s.lastError === null));
+  t.is(c.discovery?.query, '_ldap._tcp.example.test');
+  const before = emulator(ipa1).counters().roundTrips;
+  await c.ping();
+  t.is(emulator(ipa1).counters().roundTrips, before, 'the preferred server takes the calls while it is up');
+});
+
+test.serial('a FreeIPA location: its servers come first; an unknown location falls back to the domain records', async (t) => {
+  await set.srv([{ priority: 0, location: 'west' }, { priority: 0 }]);
+  const found = await discoverServers({ domain: stack.domain, location: 'west', dnsServers: [set.dns.server], timeoutMs: 2_000 });
+  t.is(found.query, '_ldap._tcp.west._locations.example.test');
+  t.deepEqual(found.targets.map((s) => s.name), ['ipa1.example.test']);
+  const fallback = await discoverServers({ domain: stack.domain, location: 'east', dnsServers: [set.dns.server], timeoutMs: 2_000 });
+  t.is(fallback.query, '_ldap._tcp.example.test');
+  t.is(fallback.targets.length, 2);
+});
+
+test('RFC 2782 order: priority first; within one, weight decides how often a server comes first', (t) => {
+  const records = [
+    { name: 'a', priority: 0, weight: 90 },
+    { name: 'b', priority: 0, weight: 10 },
+    { name: 'c', priority: 5, weight: 100 },
+  ];
+  let aFirst = 0;
+  for (let i = 0; i < 2000; i++) {
+    const order = rfc2782Order(records).map((r) => r.name);
+    t.is(order[2], 'c');
+    if (order[0] === 'a') aFirst += 1;
+  }
+  t.true(aFirst > 1600 && aFirst < 1950, `a first ${aFirst} times of 2000 (expected about 1800)`);
+});
+
+test.serial('no SRV record at all: a clear FreeIpaUnavailableError naming the record looked up; configured servers stand in when there are some', async (t) => {
+  const discovery = { domain: 'nowhere.example.test', urlTemplate: set.urlTemplate, refreshMs: 60_000, timeoutMs: 2_000 };
+  const c = client(t, { discovery });
+  await t.throwsAsync(() => c.ping(), { instanceOf: FreeIpaUnavailableError, message: /_ldap\._tcp\.nowhere\.example\.test/ });
+  const fallback = client(t, { discovery, servers: [{ name: 'ipa2.example.test', url: set.urlTemplate.replace('{server}', 'ipa2.example.test') }] });
+  t.regex(await fallback.ping(), /API version/);
+  t.regex(fallback.discovery?.error ?? '', /nowhere/);
+});
+
+test.serial('a replica that refuses connections: the call goes to the next one, the server is down until its backoff ends, then back', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t, { serverBackoff: { initialMs: 2_500, maxMs: 2_500 } });
+  await c.ping();
+  t.is(c.servers()[0]!.name, 'ipa1.example.test');
+  await emulator(ipa1).setMode('refuse');
+  try {
+    const logins2 = emulator(ipa2).counters().logins;
+    const read = await c.call(hostShow(`ipa1.example.test`)).catch((e: unknown) => e);
+    t.false(read instanceof FreeIpaUnavailableError, 'the read was served by the other replica');
+    t.is(emulator(ipa2).counters().logins, logins2 + 1, 'ipa2 got its own login: the session cookie belongs to one server');
+    const [first] = c.servers();
+    t.is(first!.state, 'down');
+    t.truthy(first!.downUntil && first!.downUntil > Date.now());
+    t.regex(first!.lastError ?? '', /ECONNREFUSED|cannot reach/);
+    // While it is down, calls do not even try it.
+    const requests1 = emulator(ipa1).counters().requests;
+    await c.ping();
+    t.is(emulator(ipa1).counters().requests, requests1);
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+  await new Promise((r) => setTimeout(r, 2_600));
+  await c.ping();
+  t.is(c.servers()[0]!.state, 'up');
+  t.regex(c.servers()[0]!.lastError ?? '', /ECONNREFUSED|cannot reach/, 'the last error stays visible after recovery');
+});
+
+test.serial('HTTP 5xx takes the server out too; a read is repeated on the next server', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t);
+  await c.ping();
+  await emulator(ipa1).setMode('error500');
+  try {
+    t.regex(await c.ping(), /API version/);
+    t.is(c.servers()[0]!.state, 'down');
+    t.regex(c.servers()[0]!.lastError ?? '', /HTTP 500/);
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+});
+
+test.serial('a write whose answer was lost is not resent to another replica: FreeIpaOutcomeUnknownError', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t);
+  await c.ping();
+  await emulator(ipa1).setMode('error500');
+  const adds = set.commandCount('host_add');
+  try {
+    await t.throwsAsync(() => c.call(hostAdd('lost-answer.example.test', { force: true })), { instanceOf: FreeIpaOutcomeUnknownError });
+    t.is(set.commandCount('host_add'), adds, 'host_add was not sent to ipa2');
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+  await t.throwsAsync(() => c.call(hostShow('lost-answer.example.test')), { instanceOf: NotFoundError });
+});
+
+test.serial('a write that never left (connection refused) goes to the next replica', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t);
+  await c.ping();
+  await emulator(ipa1).setMode('refuse');
+  try {
+    await c.call(hostAdd('refused-first.example.test', { force: true }));
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+  t.truthy(await emulator(ipa1).getHost('refused-first.example.test'), 'ipa1 sees it: the replicas share their entries');
+});
+
+test.serial('every replica down: FreeIpaUnavailableError within the deadline, each server tried', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t, { retries: 1 });
+  await c.ping();
+  await Promise.all(set.replicas.map((r) => r.emulator.setMode('refuse')));
+  try {
+    const deadline = Date.now() + 3_000;
+    await t.throwsAsync(() => c.ping({ deadline }), { instanceOf: FreeIpaUnavailableError });
+    t.true(c.servers().every((s) => s.state === 'down'));
+  } finally {
+    await Promise.all(set.replicas.map((r) => r.emulator.setMode('up')));
+  }
+});
+
+test.serial('the list follows DNS: a refresh picks up a changed record set and keeps known servers\' sessions', async (t) => {
+  await set.srv([{ priority: 0 }]);
+  const c = client(t);
+  await c.ping();
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa1.example.test']);
+  await set.srv([{ priority: 10 }, { priority: 0 }]);
+  await c.refreshServers();
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa2.example.test', 'ipa1.example.test']);
+  // DNS failing on a refresh keeps the last list.
+  await set.dns.stop();
+  try {
+    await c.refreshServers();
+    t.is(c.servers().length, 2);
+    t.truthy(c.discovery?.error);
+  } finally {
+    await set.srv([{ priority: 0 }, { priority: 10 }]);
+  }
+});
+
+test.serial('the records\' TTL decides when they are looked up again (within the bounds)', async (t) => {
+  await set.srv([{ priority: 0 }], 2);
+  const c = client(t, { discovery: { domain: stack.domain, urlTemplate: set.urlTemplate, refreshMs: 60_000, minRefreshMs: 500, timeoutMs: 2_000 } });
+  await c.ping();
+  t.is(c.discovery?.nextRefreshMs, 2_000, 'a 2 s TTL, inside [0.5 s, 60 s]');
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa1.example.test']);
+  await set.srv([{ priority: 10 }, { priority: 0 }], 2);
+  // No explicit refresh: the TTL ran out and the client looked again.
+  const deadline = Date.now() + 20_000;
+  while (c.servers().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.deepEqual(c.servers().map((s) => s.name), ['ipa2.example.test', 'ipa1.example.test']);
+  const capped = client(t, { discovery: { domain: stack.domain, urlTemplate: set.urlTemplate, refreshMs: 1_000, minRefreshMs: 500, timeoutMs: 2_000 } });
+  await set.srv([{ priority: 0 }], 3600);
+  await capped.ping();
+  t.is(capped.discovery?.nextRefreshMs, 1_000, 'a long TTL is capped at discovery_refresh');
+});

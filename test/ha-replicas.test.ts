@@ -1,0 +1,196 @@
+/**
+ * Replicas on both sides: two novajoin-server and two novajoin-notify
+ * processes (the real entry points, src/bin) against two FreeIPA servers on
+ * one directory, found by DNS alone (a real dnsmasq). A boot storm spread
+ * over both servers gives one OTP per instance, whichever server and replica
+ * answered; a delete storm shared by both listeners applies every delete once.
+ * The operator's views of the FreeIPA servers (/readyz, /metrics,
+ * `novajoin check`) are checked on the same deployment.
+ */
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openBroker, osloBody } from './support/notify.js';
+import { runNovajoin, stackEnv, writeStackConfig } from './support/novajoin-cli.js';
+import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
+import { replicaNames, startReplicas, type ReplicaSet } from './support/replicas.js';
+import { freePort } from './support/tmp.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
+const INSTANCES = 120;
+const id = randomUUID();
+const queue = `ha-novajoin-${id}`;
+const exchange = `ha-nova-${id}`;
+
+let env: NovajoinEnv;
+let set: ReplicaSet;
+const processes: Array<{ name: string; child: ChildProcess; out: () => string }> = [];
+
+test.before(async () => {
+  env = await startNovajoinEnv({ replicas: replicaNames(2) });
+  set = await startReplicas(env.ipa, 2);
+  await set.srv([{ priority: 0 }, { priority: 0 }]);
+});
+
+test.after.always(async () => {
+  for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  const broker = await openBroker().catch(() => null);
+  if (broker) {
+    for (const q of [queue, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    await broker.channel.deleteExchange(exchange).catch(() => undefined);
+    await broker.model.close().catch(() => undefined);
+  }
+  await env?.stop();
+  await set?.stop();
+});
+
+async function configFile(name: string, set_: Record<string, string>): Promise<string> {
+  return writeStackConfig({
+    dir: env.dir,
+    stack: env.ipa,
+    openstack: env.openstack,
+    file: `${name}.conf`,
+    set: {
+      'DEFAULT.join_listen': '127.0.0.1',
+      'DEFAULT.policy_file': '',
+      'DEFAULT.join_timeout': '30',
+      'freeipa.url': set.urlTemplate,
+      'freeipa.dns_servers': set.dns.server,
+      'freeipa.timeout': '20',
+      'keystone_authtoken.auth_url': env.openstack.keystoneUrl,
+      'keystone_authtoken.username': 'novajoin',
+      'keystone_authtoken.password': 'novajoin-secret',
+      'keystone_authtoken.project_name': 'service',
+      'notifications.queue': queue,
+      'notifications.dead_letter_queue': `${queue}.dead`,
+      'notifications.exchanges': exchange,
+      'notifications.topics': 'novajoin_notifications',
+      'notifications.retry_initial': '0.2',
+      'notifications.retry_max': '1',
+      'notifications.health_file': '',
+      'notifications.metrics_port': '0',
+      ...set_,
+    },
+  });
+}
+
+/** A service as systemd runs it: its bin, its config file; no name pinning (DNS does it). */
+function spawnService(name: string, bin: string, file: string): { child: ChildProcess; out: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/bin', bin), '--config-file', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...stackEnv(env.ipa), NOVAJOIN_TEST_HOSTS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const entry = { name, child, out: () => out };
+  processes.push(entry);
+  return entry;
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined as T);
+    if (value !== undefined && ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per instance, every delete applied once', async (t) => {
+  t.timeout(300_000);
+  const ports = [await freePort(), await freePort()];
+  // Each novajoin-server prefers another replica, so the storm reaches both.
+  const serverFiles = [
+    await configFile('server-a', { 'DEFAULT.join_listen_port': String(ports[0]), 'freeipa.server': 'ipa1.example.test, ipa2.example.test' }),
+    await configFile('server-b', { 'DEFAULT.join_listen_port': String(ports[1]), 'freeipa.server': 'ipa2.example.test, ipa1.example.test' }),
+  ];
+  const notifyFile = await configFile('notify', { 'freeipa.server': '', 'freeipa.discover': 'true' });
+  const servers = serverFiles.map((file, i) => spawnService(`server-${i}`, 'novajoin-server.ts', file));
+  const listeners = [0, 1].map((i) => spawnService(`notify-${i}`, 'novajoin-notify.ts', notifyFile));
+  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+  for (const url of urls) await until(`${url}/readyz`, () => fetch(`${url}/readyz`).then((r) => r.status), (s) => s === 200);
+  const broker = await openBroker();
+  t.teardown(() => broker.model.close().catch(() => undefined));
+  await until('both listeners consuming', () => broker.channel.checkQueue(queue).then((q) => q.consumerCount), (n) => n === 2);
+
+  // /readyz and /metrics show each FreeIPA server.
+  const ready = (await (await fetch(`${urls[0]}/readyz`)).json()) as { checks: Array<{ name: string; servers?: Array<{ name: string; state: string }> }> };
+  t.deepEqual(ready.checks.find((c) => c.name === 'freeipa')?.servers?.map((s) => [s.name, s.state]), [['ipa1.example.test', 'up'], ['ipa2.example.test', 'up']]);
+  const metrics = await (await fetch(`${urls[1]}/metrics`)).text();
+  t.regex(metrics, /novajoin_freeipa_server_up\{server="ipa2\.example\.test"\} 1/);
+
+  // The boot storm: Nova asks for each instance several times, here through both servers at once.
+  const instances = Array.from({ length: INSTANCES }, (_, i) => ({ id: randomUUID(), hostname: `rep-${i}` }));
+  const token = env.novaToken();
+  const ask = async (url: string, instance: { id: string; hostname: string }) => {
+    const res = await fetch(`${url}/v1/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token },
+      body: JSON.stringify({ 'project-id': PROJECT, 'instance-id': instance.id, 'image-id': '', hostname: instance.hostname, metadata: { ipa_enroll: 'true' } }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+  const answers: Array<Array<{ status: number; body: Record<string, string> }>> = [];
+  for (let i = 0; i < INSTANCES; i += 20) {
+    const batch = instances.slice(i, i + 20);
+    answers.push(...(await Promise.all(batch.map((instance) => Promise.all([ask(urls[0]!, instance), ask(urls[1]!, instance), ask(urls[i % 40 === 0 ? 1 : 0]!, instance)])))));
+  }
+  const bad = answers.flat().filter((a) => a.status !== 200 || !a.body.ipaotp);
+  t.is(bad.length, 0, JSON.stringify(bad.slice(0, 3)));
+  const distinct = answers.map((per) => new Set(per.map((a) => a.body.ipaotp)).size);
+  t.true(distinct.every((n) => n === 1), 'every answer for one instance carries the same OTP');
+  t.is(new Set(answers.map((per) => per[0]!.body.ipaotp)).size, INSTANCES, 'one OTP per instance, no two alike');
+  t.true(set.replicas.every((r) => r.emulator.counters().roundTrips > 0), 'both FreeIPA replicas served the storm');
+  const survivor = set.replicas[0]!.emulator;
+  for (const i of [0, INSTANCES - 1]) t.truthy(await survivor.simulateEnrollment(`rep-${i}.example.test`, answers[i]![0]!.body.ipaotp!));
+
+  // The delete storm, shared by both listeners through the one queue.
+  for (const r of set.replicas) r.emulator.resetCounters();
+  for (const instance of instances) {
+    const message = {
+      message_id: randomUUID(),
+      publisher_id: 'compute.compute1',
+      event_type: 'compute.instance.delete.end',
+      priority: 'INFO',
+      payload: { instance_id: instance.id, tenant_id: PROJECT, hostname: instance.hostname, metadata: { ipa_enroll: 'True' }, state: 'deleted' },
+      timestamp: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+      _unique_id: randomUUID().replace(/-/g, ''),
+    };
+    broker.channel.publish(exchange, 'novajoin_notifications.info', osloBody(message), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 });
+  }
+  await until(
+    'every host to be deleted',
+    async () => {
+      let left = 0;
+      for (const instance of instances) if (await survivor.getHost(`${instance.hostname}.example.test`)) left += 1;
+      return left;
+    },
+    (left) => left === 0,
+    120_000,
+  );
+  await until('the queue to drain', () => broker.channel.checkQueue(queue).then((q) => q.messageCount), (n) => n === 0);
+  t.is(set.commandCount('host_del'), INSTANCES, 'every delete applied once');
+  t.is((await broker.channel.checkQueue(`${queue}.dead`)).messageCount, 0, 'nothing dead-lettered');
+  const removedBy = listeners.map((l) => (l.out().match(/"host removed"/g) ?? []).length);
+  t.is(removedBy[0]! + removedBy[1]!, INSTANCES);
+  t.true(removedBy.every((n) => n > 0), `both listeners took part (${removedBy.join(' + ')})`);
+
+  // `novajoin check` names each FreeIPA server: one taken down shows as down while the other still answers.
+  await set.replicas[1]!.emulator.setMode('refuse');
+  try {
+    const run = await runNovajoin(['check', '--config-file', serverFiles[0]!], { env: { ...stackEnv(env.ipa), NOVAJOIN_TEST_HOSTS: '' } });
+    t.regex(run.stdout, /^OK FreeIPA server ipa1\.example\.test .* is up: IPA server version/m);
+    t.regex(run.stdout, /^FAIL FreeIPA server ipa2\.example\.test .* is down: .*(ECONNREFUSED|cannot reach)/m);
+    t.regex(run.stdout, /^OK FreeIPA login through the first server that answers/m);
+  } finally {
+    await set.replicas[1]!.emulator.setMode('up');
+  }
+  for (const p of [...servers, ...listeners]) p.child.kill('SIGTERM');
+  t.log(`storm: ${INSTANCES} instances x 3 POSTs over 2 servers; round trips before the deletes went to both replicas; deletes per listener ${removedBy.join(' + ')}`);
+});
