@@ -24,7 +24,7 @@ import { ping as pingCommand } from './commands.js';
 import { checkDeadline, deadlineFrom } from './deadline.js';
 import { CCacheError, FreeIpaAuthError, FreeIpaError, FreeIpaUnavailableError, TicketExpiredError } from './errors.js';
 import { ServerStatusError, withRetries } from './retry.js';
-import { Semaphore } from './semaphore.js';
+import { PRIORITY, Semaphore, type Priority, type SlotStats } from './semaphore.js';
 import { Session } from './session.js';
 import type { SessionToken } from './session.js';
 import { HttpsTransport } from './transport.js';
@@ -60,6 +60,8 @@ export interface FreeIpaClientOptions {
 export interface CallOptions {
   /** Absolute deadline in epoch milliseconds; default now + timeoutMs. */
   readonly deadline?: number | undefined;
+  /** When FreeIPA is saturated, low-priority calls wait behind normal ones and are refused first. */
+  readonly priority?: Priority | undefined;
 }
 
 /** One finished call or batch, for metrics. `outcome` is 'ok' or the error's class name. */
@@ -86,8 +88,15 @@ export interface RetryEvent {
   readonly reason: string;
 }
 
+/** A call that waited for a connection slot: how long, at which priority. */
+export interface QueueEvent {
+  readonly waitMs: number;
+  readonly priority: Priority;
+}
+
 export interface FreeIpaClientEvents {
   rpc: [RpcEvent];
+  queue: [QueueEvent];
   login: [LoginEvent];
   retry: [RetryEvent];
 }
@@ -128,7 +137,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('retries must be a non-negative integer');
     if (!(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
     this.#logger = options.logger ?? silentLogger();
-    this.#slots = new Semaphore(options.maxConcurrency);
+    this.#slots = new Semaphore(options.maxConcurrency, { onWait: (waitMs, priority) => this.emit('queue', { waitMs, priority }) });
     // One socket more than the request bound, so a login never waits for a
     // socket held by a request that is itself waiting for that login.
     this.#http = new HttpsTransport({
@@ -149,12 +158,17 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
   }
 
+  /** The connection slots' queue, for metrics. */
+  get slots(): SlotStats {
+    return this.#slots.stats;
+  }
+
   /** Runs one command; resolves with FreeIPA's `result` (the command output), or throws its typed error. */
   async call<T = Record<string, unknown>>(command: IpaCommand<T>, opts?: CallOptions): Promise<T> {
     const deadline = deadlineFrom(opts, this.#options.timeoutMs);
     const started = performance.now();
     try {
-      const result = (await this.#rpc(command, deadline)) as T;
+      const result = (await this.#rpc(command, deadline, opts?.priority)) as T;
       this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
       return result;
     } catch (error) {
@@ -174,7 +188,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const started = performance.now();
     const methods = commands.map((cmd) => cmd.method);
     try {
-      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline), commands.length);
+      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline, opts?.priority), commands.length);
       let itemErrors = 0;
       for (const item of items) {
         if (!item.ok) {
@@ -207,7 +221,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** Login, session, retries: the command's JSON `result`, decoded. */
-  async #rpc(command: IpaCommand<unknown>, deadline: number): Promise<unknown> {
+  async #rpc(command: IpaCommand<unknown>, deadline: number, priority: Priority = PRIORITY.normal): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
     const body = encodeCall(command, this.#options.apiVersion);
     const what = `FreeIPA ${command.method}`;
@@ -217,7 +231,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     for (let relogin = 0; ; relogin += 1) {
       checkDeadline(what, deadline);
       const session = await this.#session.ensure(deadline);
-      const response = await withRetries(() => this.#post(body, session, deadline, what), {
+      const response = await withRetries(() => this.#post(body, session, deadline, what, priority), {
         retries: this.#options.retries,
         deadline,
         what,
@@ -247,8 +261,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One HTTP attempt, inside a concurrency slot. */
-  async #post(body: string, session: SessionToken, deadline: number, what: string): Promise<HttpResponse> {
-    const release = await this.#slots.acquire(deadline, this.#closing.signal);
+  async #post(body: string, session: SessionToken, deadline: number, what: string, priority: Priority): Promise<HttpResponse> {
+    const release = await this.#slots.acquire(deadline, this.#closing.signal, priority);
     try {
       this.#stats.roundTrips += 1;
       const response = await this.#http.request({
