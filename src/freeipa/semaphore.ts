@@ -15,7 +15,8 @@
  * where its own caller (Nova) can no longer use the answer. A new waiter
  * that goes ahead of queued ones (higher priority) may push them past their
  * deadlines; those are refused then, lowest priority first, since they are
- * at the back of the queue. Until a first call has been timed nothing is
+ * at the back of the queue. A waiter whose turn comes when its deadline no
+ * longer leaves time for one call is refused then. Until a first call has been timed nothing is
  * shed (there is no estimate yet); waiters still give up at their deadline.
  */
 import { timeoutError } from './deadline.js';
@@ -182,7 +183,13 @@ export class Semaphore {
       released = true;
       const held = this.#now() - granted;
       this.#holdMs = this.#holdMs === 0 ? Math.max(held, 1) : this.#holdMs + HOLD_WEIGHT * (held - this.#holdMs);
-      const next = this.#queue[0];
+      // A waiter whose deadline no longer leaves time for one call is refused now, not sent to time out.
+      const now = this.#now();
+      let next = this.#queue[0];
+      while (next && now + this.#holdMs > next.deadline) {
+        next.fail(this.#refuse(next.priority, next.since));
+        next = this.#queue[0];
+      }
       if (next) next.grant();
       else this.#available += 1;
     };
