@@ -158,8 +158,8 @@ export class Semaphore {
     const now = this.#now();
     for (let i = this.#queue.length - 1; i >= from; i -= 1) {
       const waiter = this.#queue[i]!;
-      if (this.#fits(i, waiter.deadline, now)) break;
-      waiter.fail(this.#refuse(waiter.priority, waiter.since));
+      // Deadlines are sorted within a priority only, so every one behind is looked at.
+      if (!this.#fits(i, waiter.deadline, now)) waiter.fail(this.#refuse(waiter.priority, waiter.since));
     }
   }
 
