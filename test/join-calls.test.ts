@@ -25,7 +25,8 @@ test.after.always(async () => {
   await env?.stop();
 });
 
-const [a, b, c, uncached] = [0, 1, 2, 3].map((i) => () => replicas[i]!);
+const replica = (i: number) => () => replicas[i]!;
+const [a, b, c, uncached] = [replica(0), replica(1), replica(2), replica(3)];
 
 function instance(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

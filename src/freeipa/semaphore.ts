@@ -56,6 +56,8 @@ export interface SemaphoreOptions {
 
 /** Weight of the newest hold time in the running estimate: about the last ten calls count. */
 const HOLD_WEIGHT = 0.1;
+/** The estimate is a mean; a call's own time is judged at half as much again, so a slower one still fits. */
+const CALL_MARGIN = 1.5;
 
 export class Semaphore {
   #available: number;
@@ -123,9 +125,11 @@ export class Semaphore {
         },
       };
       const onAbort = () => waiter.fail(signal?.reason);
+      // Still queued when only one call's time is left: refused then, as early as it is known.
+      const lastChance = this.#holdMs * CALL_MARGIN;
       const timer = setTimeout(
-        () => waiter.fail(timeoutError('waiting for a free FreeIPA connection slot', deadline)),
-        Math.max(0, deadline - this.#now()),
+        () => waiter.fail(lastChance > 0 ? this.#refuse(priority, since) : timeoutError('waiting for a free FreeIPA connection slot', deadline)),
+        Math.max(0, deadline - lastChance - this.#now()),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.splice(index, 0, waiter);
@@ -150,7 +154,7 @@ export class Semaphore {
   #fits(index: number, deadline: number, now: number): boolean {
     if (this.#holdMs === 0) return true;
     const wait = ((index + 1) * this.#holdMs) / this.size;
-    return now + wait + this.#holdMs <= deadline;
+    return now + wait + this.#holdMs * CALL_MARGIN <= deadline;
   }
 
   /** Waiters behind a newcomer wait longer now: refuse, from the back, those that no longer fit. */
@@ -186,7 +190,7 @@ export class Semaphore {
       // A waiter whose deadline no longer leaves time for one call is refused now, not sent to time out.
       const now = this.#now();
       let next = this.#queue[0];
-      while (next && now + this.#holdMs > next.deadline) {
+      while (next && now + this.#holdMs * CALL_MARGIN > next.deadline) {
         next.fail(this.#refuse(next.priority, next.since));
         next = this.#queue[0];
       }
