@@ -63,8 +63,9 @@ async function join(kind: Outcome['kind'], body: Record<string, unknown>, token:
       signal: AbortSignal.timeout(novaTimeoutMs),
     });
     return { kind, status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, any> };
-  } catch {
-    return { kind, status: 'no answer', retryAfter: null, body: null };
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${String(error.cause ?? error.message)}` : String(error);
+    return { kind, status: 'no answer', retryAfter: null, body: { reason } };
   }
 }
 
@@ -97,7 +98,7 @@ test.serial('twice what FreeIPA can serve: every join answered in time, an OTP o
   const tally = new Map<string, number>();
   for (const o of outcomes) tally.set(`${o.kind} ${o.status}`, (tally.get(`${o.kind} ${o.status}`) ?? 0) + 1);
   t.log(Object.fromEntries(tally), served);
-  t.deepEqual(outcomes.filter((o) => o.status === 'no answer'), [], 'no join is left for Nova to time out');
+  t.deepEqual(outcomes.filter((o) => o.status === 'no answer').slice(0, 3), [], 'no join is left for Nova to time out');
   for (const o of outcomes) {
     if (o.status === 200) {
       t.regex(String(o.body?.['ipaotp']), /^[0-9a-f]{40}$/);
