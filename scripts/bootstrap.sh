@@ -26,9 +26,10 @@ packages=(
   python3-ipaclient  # tests: FreeIPA's own client library (the `ipa` command's code) against the test FreeIPA
   python3-oslo.messaging # tests: Nova's notification publisher, as Nova runs it
   dnsmasq-base       # tests: a real DNS server for FreeIPA SRV discovery
+  prometheus         # tests: the shipped Grafana dashboard's queries run against a real Prometheus
 )
 case " ${NOVAJOIN_BOOTSTRAP_PACKAGES:-all} " in
-  *" minimal "*) packages=(libkrb5-dev) ;;
+  *" minimal "*) packages=(libkrb5-dev openssl) ;;  # openssl: the CA of `novajoin dev`'s embedded FreeIPA
 esac
 
 missing=()

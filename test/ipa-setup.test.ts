@@ -144,3 +144,19 @@ test.serial('the password is never taken from the command line, and a wrong one 
   t.regex(refused.stderr, /refused the login of admin/);
   t.false(refused.stderr.includes('not-the-password'));
 });
+
+test.serial('the keytab is handed to the user the services run as, and a missing user is said, not ignored', async (t) => {
+  const given = await setup(['--keytab-owner', 'nobody']);
+  t.is(given.code, 0, given.stderr);
+  const info = await stat(keytab);
+  t.is(info.mode & 0o777, 0o600);
+  if (process.getuid?.() === 0) {
+    t.regex(given.stderr, /owner +keytab .* is nobody's, mode 0600/);
+    t.is(info.uid, 65534);
+  } else {
+    t.regex(given.stderr, /warning keytab .*: not root/);
+  }
+  const missing = await setup(['--keytab-owner', 'no-such-user-novajoin']);
+  t.is(missing.code, 0, missing.stderr);
+  t.regex(missing.stderr, process.getuid?.() === 0 ? /warning keytab .*no user no-such-user-novajoin on this machine/ : /warning keytab .*: not root/);
+});

@@ -117,7 +117,7 @@ test.serial('twice what FreeIPA can serve: every join answered in time, an OTP o
   t.true(shedShare('first') < shedShare('repeat'), `first joins shed ${shedShare('first')}, repeats ${shedShare('repeat')}`);
 
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
-  t.regex(metrics, /novajoin_freeipa_calls_shed\{priority="low"\} [1-9]/);
+  t.regex(metrics, /novajoin_freeipa_calls_shed_total\{priority="low"\} [1-9]/);
   t.regex(metrics, /novajoin_freeipa_queue_wait_seconds_count\{priority="low"\} [1-9]/);
   t.regex(metrics, /novajoin_freeipa_queue_depth\{priority="normal"\} \d+/);
   t.regex(metrics, /novajoin_join_requests_total\{outcome="saturated"\} [1-9]/);

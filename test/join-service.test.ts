@@ -285,7 +285,16 @@ test.serial('readiness, health and metrics', async (t) => {
   t.is(ready.status, 200);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   t.regex(metrics, /novajoin_join_requests_total\{outcome="created"\} \d+/);
-  t.regex(metrics, /novajoin_freeipa_round_trips \d+/);
+  t.regex(metrics, /^# TYPE novajoin_freeipa_round_trips_total counter$/m);
+  t.regex(metrics, /^novajoin_freeipa_round_trips_total [1-9]\d*$/m);
+  // Node's process metrics, from prom-client's default collectors.
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
+    t.regex(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  }
+  // Every family says what it means, in words an operator reads: no design-document labels.
+  const helps = [...metrics.matchAll(/^# HELP (\S+) (.*)$/gm)];
+  t.true(helps.length > 10);
+  for (const [, name, help] of helps) t.notRegex(help ?? '', /\bB\d\b|^\s*$/, name);
   await env.ipa.emulator.setMode('refuse');
   try {
     t.is((await fetch(`${server.url}/readyz`)).status, 503);

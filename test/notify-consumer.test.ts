@@ -144,7 +144,7 @@ test('an unknown major payload version is skipped and acked, not dead-lettered',
   t.is(handler.applied[0]?.uniqueId, update.message['_unique_id'] as string);
   t.is(await readyCount(config.queue), 0);
   t.is(await readyCount(config.deadLetterQueue), 0);
-  t.regex(consumer.renderMetrics(), /novajoin_notify_messages_total\{kind="unsupported",outcome="skipped_version"\} 1/);
+  t.regex(await consumer.renderMetrics(), /novajoin_notify_messages_total\{kind="unsupported",outcome="skipped_version"\} 1/);
 });
 
 test('the same _unique_id delivered twice is applied once', async (t) => {

@@ -79,7 +79,7 @@ test('past drain_timeout the handler is aborted and its message requeued, then h
   t.true(sawAbort);
   t.is(first.state, 'stopped');
   t.is(await readyCount(config.queue), 1);
-  t.regex(first.renderMetrics(), /outcome="requeued"\} 1/);
+  t.regex(await first.renderMetrics(), /outcome="requeued"\} 1/);
 
   const next = new RecordingHandler();
   const second = new NotificationConsumer({ config, handler: next, logger: silentLogger() });

@@ -49,8 +49,9 @@ test('the broker closes our connection: the listener reconnects, re-declares, an
 
   const oldName = await findConnection(connectionName);
   t.truthy(oldName);
-  const disconnected = waitForEvent(consumer, 'disconnected');
-  const reconnected = waitForEvent(consumer, 'connected');
+  // rabbitmqctl starts an Erlang VM per call: on a loaded machine closing the connection alone takes seconds.
+  const disconnected = waitForEvent(consumer, 'disconnected', undefined, 60_000);
+  const reconnected = waitForEvent(consumer, 'connected', undefined, 60_000);
   await closeBrokerConnection(connectionName);
   await disconnected;
   // Published while we are away: the durable queue keeps it.

@@ -112,15 +112,15 @@ test('KeyedQueue runs one task at a time per key, in order, and keys in parallel
   t.is(q.size, 0);
 });
 
-test('metrics render as Prometheus text with bounded labels', (t) => {
-  const m = new NotifyMetrics();
+test('metrics render as Prometheus text with bounded labels', async (t) => {
+  const m = new NotifyMetrics({ processMetrics: false });
   m.count('instance.delete', 'applied');
   m.count('instance.delete', 'applied');
   m.count('instance.update', 'retried');
   m.count('unknown', 'dead_lettered');
   m.observeLag(0.3);
   m.observeLag(-5);
-  const text = m.render({ state: 'consuming', states: ['connecting', 'consuming'], inFlight: 2 });
+  const text = await m.render({ state: 'consuming', states: ['connecting', 'consuming'], inFlight: 2 });
   t.regex(text, /^novajoin_notify_messages_total\{kind="instance\.delete",outcome="applied"\} 2$/m);
   t.regex(text, /^novajoin_notify_retries_total 1$/m);
   t.regex(text, /^novajoin_notify_dead_lettered_total 1$/m);

@@ -193,29 +193,28 @@ test('rules that refer to each other in a loop are refused at load', (t) => {
   t.throws(() => policyFromRules({ self: 'not rule:self' }), { instanceOf: PolicyError });
 });
 
-test('YAML beyond a flat map is refused with the line', (t) => {
+test('YAML that is not a map of strings is refused with the line', (t) => {
   const cases: Array<[string, RegExp]> = [
-    ['a: "@"\nnested:\n  b: "@"\n', /line 2: rule "nested" has no value/],
-    ['a: "@"\n  b: "@"\n', /line 2: indented line/],
-    ['- "a"\n', /line 1: a key starting with "-" must be quoted/],
-    ['a: [1, 2]\n', /line 1: a value starting with "\[" must be quoted/],
-    ['a: !\n', /line 1: a value starting with "!" must be quoted/],
-    ['a: &anchor "x"\n', /must be quoted/],
-    ['a: "unterminated\n', /line 1: unterminated double-quoted string/],
-    ["a: 'x' trailing\n", /line 1: unexpected text after the value/],
-    ['a: "@"\na: "!"\n', /line 2: rule "a" is defined twice \(first on line 1\)/],
-    ['just text\n', /line 1: expected "rule: check"/],
-    ['a: b: c\n', /contains ": "; quote it/],
-    ['a: "@"\n---\nb: "@"\n', /line 2: only one YAML document/],
-    ['a: "@"\n...\nb: "@"\n', /line 3: only one YAML document/],
-    ['a: "\\q"\n', /unknown escape \\q/],
+    ['a: "@"\nnested:\n  b: "@"\n', /line 2: rule "nested": the check must be a string, not a list or map/],
+    ['a: "@"\n  b: "@"\n', /line 2: /],
+    ['- "a"\n', /line 1: a policy file is a map of "rule": "check" strings/],
+    ['a: [1, 2]\n', /line 1: rule "a": the check must be a string/],
+    ['a: "unterminated\n', /line 2: Missing closing "quote/],
+    ["a: 'x' trailing\n", /line 1: /],
+    ['a: "@"\na: "!"\n', /line 2: a rule is defined twice/],
+    ['just text\n', /line 1: a policy file is a map of "rule": "check" strings/],
+    ['a: b: c\n', /line 1: /],
+    ['a: "@"\n---\nb: "@"\n', /line 2: only one YAML document is allowed/],
+    ['a: "@"\n...\nb: "@"\n', /line 3: only one YAML document is allowed/],
+    ['a: "\\q"\n', /line 1: Invalid escape sequence \\q/],
     ['[["role:admin"]]', /old list-of-lists/],
-    ['a: yes\n', /line 1: the value yes is not a string to YAML .*; quote it/],
-    ['a: 1\n', /the value 1 is not a string/],
-    ['a: -1.5\n', /the value -1.5 is not a string/],
-    ['a: ~\n', /the value ~ is not a string/],
+    ['a: yes\n', /line 1: rule "a": yes is not a string to YAML .*; quote it/],
+    ['a: 1\n', /rule "a": 1 is not a string/],
+    ['a: -1.5\n', /rule "a": -1.5 is not a string/],
+    ['a: ~\n', /rule "a": ~ is not a string/],
     ['a: 2024-01-02\n', /is not a string/],
-    ['true: "@"\n', /the key true is not a string/],
+    ['true: "@"\n', /the rule name true is not a string/],
+    ['a:\n', /line 1: rule "a" has no value/],
   ];
   for (const [text, expected] of cases) {
     const path = file('bad.yaml', text);

@@ -54,8 +54,9 @@
 # @param log_format
 #   [DEFAULT] log_format: JSON lines, text, or auto (text on a terminal, JSON otherwise).
 # @param otp_secret_file
-#   [DEFAULT] otp_secret_file: File holding the secret every replica derives OTPs from (B1). At
-#   least 32 bytes; same file on every replica; readable by novajoin only.
+#   [DEFAULT] otp_secret_file: File holding the secret every replica derives OTPs from, so that
+#   every replica and every restart hands out the same OTP for the same instance. At least 32 bytes;
+#   same file on every replica; readable by novajoin only (root:novajoin, mode 0440).
 # @param join_timeout
 #   [DEFAULT] join_timeout: Seconds a join may take in all; keep it under Nova [api]
 #   vendordata_dynamic_read_timeout (5).
@@ -68,7 +69,7 @@
 #   [DEFAULT] max_body_size: Largest request body accepted, bytes (user-data alone may be 64 KiB of
 #   base64).
 # @param fixed_ip_dns
-#   [DEFAULT] fixed_ip_dns: Add A/PTR records for fixed IPs when an instance is created (B9).
+#   [DEFAULT] fixed_ip_dns: Add A/PTR records for fixed IPs when an instance is created.
 # @param floating_ip_dns
 #   [DEFAULT] floating_ip_dns: Add and remove A records when floating IPs are associated.
 # @param stale_otp_age

@@ -1,81 +1,138 @@
 /**
- * `novajoin dev`: the server with an embedded FreeIPA-compatible directory
- * (the emulator, in memory, in process) and Keystone checking off — like
- * `vault server -dev`. Loud that it is not for production, and it refuses to
- * listen on anything but loopback unless told.
+ * `novajoin dev`: the whole product on one machine, like `vault server -dev`.
+ * novajoin-server and novajoin-notify run as in production, over HTTPS to an
+ * embedded FreeIPA-compatible server (in memory, password login, its own CA)
+ * and against the machine's RabbitMQ when one answers; only Keystone checking
+ * is off. It writes the join.conf it runs on, so `novajoin check` and
+ * `novajoin-notify` can be pointed at the same FreeIPA. Loud that it is not
+ * for production, and it refuses to listen on anything but loopback unless
+ * told.
  */
-import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseIni } from '../config/ini.js';
 import { loadConfigText } from '../config/load.js';
-import { OtpMinter } from '../domain/otp.js';
-import { FreeIpaDirectory } from '../freeipa/directory.js';
-import { Engine } from '../ipa-emulator/engine.js';
-import { InProcessRpc } from '../ipa-emulator/in-process-client.js';
-import { makeEnv, seedEntries } from '../ipa-emulator/layout.js';
-import { MemoryStore } from '../ipa-emulator/memory-store.js';
+import { devConfText } from '../dev/conf.js';
+import { brokerAnswers } from '../dev/broker.js';
+import { devTls } from '../dev/tls.js';
+import { passwordTableAuthenticators } from '../ipa-emulator/dev-auth.js';
+import { makeEnv } from '../ipa-emulator/layout.js';
+import { startIpaEmulator } from '../ipa-emulator/server.js';
 import { createLogger } from '../log/logger.js';
+import { startNotify, type RunningNotify } from '../notify/start.js';
 import { startServer } from '../server/start.js';
-import { untilSignal } from './common.js';
+import { commandArgs, untilSignal } from './common.js';
 
-const USAGE = `Usage: novajoin dev [--port 9090] [--listen 127.0.0.1] [--domain example.test] [--allow-remote]
+const USAGE = `Usage: novajoin dev [--config-file FILE] [--port 9090] [--listen 127.0.0.1] [--domain example.test]
+                    [--ipa-port 0] [--dir DIR] [--no-notify] [--allow-remote]
 
-Runs novajoin-server with an in-memory FreeIPA emulator and no Keystone.
+Runs novajoin-server and novajoin-notify against an embedded, in-memory
+FreeIPA-compatible server over HTTPS on loopback, with Keystone checking off.
 NOT FOR PRODUCTION: anyone who can reach it can enroll hosts.
+
+  --config-file  a join.conf to try: its per-project sections (allowed_services,
+                 allowed_classes), naming templates and DNS options are used;
+                 dev sets what points at the embedded FreeIPA
+  --port         port of the vendordata endpoint (default 9090)
+  --listen       address it listens on (default 127.0.0.1)
+  --domain       DNS domain when the config file sets none (default example.test)
+  --ipa-port     port of the embedded FreeIPA (default: a free one)
+  --dir          where the join.conf, CA and secrets are written
+                 (default $TMPDIR/novajoin-dev-<uid>)
+  --no-notify    do not start the notification listener
+  --allow-remote listen on a non-loopback address (no authentication!)
+
+Exit status: 0 after Ctrl-C, 1 when a part fails to start, 2 usage or configuration error.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '9090' },
-      listen: { type: 'string', default: '127.0.0.1' },
-      domain: { type: 'string', default: 'example.test' },
-      'allow-remote': { type: 'boolean', default: false },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = commandArgs('dev', argv, {
+    port: { type: 'string', default: '9090' },
+    listen: { type: 'string', default: '127.0.0.1' },
+    domain: { type: 'string', default: 'example.test' },
+    'ipa-port': { type: 'string', default: '0' },
+    dir: { type: 'string' },
+    'no-notify': { type: 'boolean', default: false },
+    'allow-remote': { type: 'boolean', default: false },
+  }, USAGE);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const loopback = values.listen === 'localhost' || values.listen === '::1' || values.listen.startsWith('127.');
   if (!loopback && !values['allow-remote']) {
     process.stderr.write(`novajoin dev refuses to listen on ${values.listen}: it has no authentication. Add --allow-remote if you really mean it.\n`);
     return 2;
   }
-  const { config } = loadConfigText(
-    [
-      '[DEFAULT]',
-      'auth_strategy = noauth',
-      `join_listen = ${loopback ? values.listen : '127.0.0.1'}`,
-      `join_listen_port = ${values.port}`,
-      `domain = ${values.domain}`,
-      'log_format = text',
-      '[freeipa]',
-      `server = ipa.${values.domain}`,
-    ].join('\n'),
-    '<novajoin dev>',
+  const configFile = typeof values['config-file'] === 'string' ? values['config-file'] : undefined;
+  const userText = configFile ? readFileSync(configFile, 'utf8') : '';
+  const domain = parseIni(userText).get('DEFAULT')?.get('domain')?.value || values.domain;
+  const dir = resolve(values.dir ?? join(tmpdir(), `novajoin-dev-${process.getuid?.() ?? 'user'}`));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const secret = (name: string, make: () => string) => {
+    const path = join(dir, name);
+    writeFileSync(path, make(), { mode: 0o600 });
+    chmodSync(path, 0o600);
+    return path;
+  };
+  const adminPassword = randomBytes(18).toString('base64url');
+  const passwordFile = secret('admin.password', () => `${adminPassword}\n`);
+  const otpSecretFile = secret('otp.secret', () => `${randomBytes(48).toString('base64')}\n`);
+  const tls = devTls(dir, ['localhost', '127.0.0.1']);
+
+  const env = makeEnv({ domain, serverName: 'localhost' });
+  const ipa = await startIpaEmulator({
+    env,
+    authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
+    tls: { cert: tls.cert, key: tls.key },
+    host: '127.0.0.1',
+    port: Number(values['ipa-port']),
+  });
+  const confFile = join(dir, 'join.conf');
+  const text = devConfText(
+    userText,
+    {
+      DEFAULT: {
+        auth_strategy: 'noauth',
+        join_listen: loopback ? values.listen : '127.0.0.1',
+        join_listen_port: values.port,
+        domain,
+        otp_secret_file: otpSecretFile,
+      },
+      freeipa: { server: 'localhost', url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
+      notifications: { health_file: join(dir, 'notify.health') },
+    },
+    `Written by novajoin dev${configFile ? ` from ${configFile}` : ''}: NOT FOR PRODUCTION.\nPoints at the embedded FreeIPA at ${ipa.url}; gone when novajoin dev stops.`,
   );
-  const logger = createLogger({ format: 'text', service: 'novajoin-dev' });
-  const env = makeEnv({ domain: config.naming.domain, realm: config.freeipa.realm });
-  const engine = new Engine({ env, store: new MemoryStore(seedEntries(env)) });
-  const directory = new FreeIpaDirectory({ client: new InProcessRpc(engine, `nova/novajoin.${env.domain}@${env.realm}`), realm: env.realm, zone: env.domain });
-  const server = await startServer(loopback ? config : { ...config, server: { ...config.server, listen: values.listen } }, logger, {
-    directory,
-    otp: OtpMinter.ephemeral(),
+  writeFileSync(confFile, text, { mode: 0o600 });
+  const loaded = loadConfigText(text, confFile);
+  const config = loopback ? loaded.config : { ...loaded.config, server: { ...loaded.config.server, listen: values.listen } };
+  const logger = createLogger({ format: 'text', service: 'novajoin-dev', debug: config.log.debug });
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  const noOpenStack = { projects: { projectName: async () => null } };
+  const server = await startServer(config, logger, {
     tokens: null,
     authorize: () => undefined,
     images: { imageProperties: async () => null },
-    projects: { projectName: async () => null },
-    readiness: [{ name: 'freeipa (embedded)', check: () => directory.ping(Date.now() + 1000) }],
+    ...noOpenStack,
   });
-  const body = JSON.stringify({
-    'project-id': 'demo',
-    'instance-id': randomUUID(),
-    'image-id': '',
-    hostname: 'vm1',
-    metadata: { ipa_enroll: 'true' },
-  });
+  let notify: RunningNotify | null = null;
+  let notifyLine: string;
+  if (values['no-notify']) {
+    notifyLine = 'not started (--no-notify)';
+  } else {
+    const broker = await brokerAnswers(config.notifications.transportUrl, 3000);
+    if (broker.ok) {
+      notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
+      notifyLine = `consuming queue ${config.notifications.queue} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
+    } else {
+      notifyLine = `NOT STARTED: no RabbitMQ answered at ${broker.display} (${broker.reason}); deletes and updates are not followed. Start RabbitMQ or set [DEFAULT] transport_url in --config-file.`;
+    }
+  }
+
+  const body = JSON.stringify({ 'project-id': 'demo', 'instance-id': randomUUID(), 'image-id': '', hostname: 'vm1', metadata: { ipa_enroll: 'true' } });
   process.stdout.write(
     [
       '',
@@ -83,6 +140,11 @@ export async function run(argv: string[]): Promise<number> {
       '',
       `  Vendordata target: ${server.url}/v1/   (nova.conf: vendordata_dynamic_targets = join@${server.url}/v1/)`,
       `  Health: ${server.url}/healthz   Readiness: ${server.url}/readyz   Metrics: ${server.url}/metrics`,
+      `  Notification listener: ${notifyLine}`,
+      `  Embedded FreeIPA: ${ipa.url} (user admin, password in ${passwordFile}, CA ${tls.caFile})`,
+      `  Its configuration: ${confFile}`,
+      `    novajoin check --config-file ${confFile}`,
+      `    novajoin-notify --config-file ${confFile}`,
       '',
       '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
       '',
@@ -95,6 +157,8 @@ export async function run(argv: string[]): Promise<number> {
     ].join('\n'),
   );
   await untilSignal();
+  await notify?.close();
   await server.close();
+  await ipa.close();
   return 0;
 }

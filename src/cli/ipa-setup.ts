@@ -11,6 +11,7 @@ import { ConfigError } from '../config/errors.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { createLogger } from '../log/logger.js';
 import { ensureKeytab } from '../setup/keytab.js';
+import { giveKeytabTo } from '../setup/keytab-owner.js';
 import { passwordFromFile, promptPassword } from '../setup/password.js';
 import { precreateHost, writeOtpFile } from '../setup/precreate.js';
 import { ensureRbac } from '../setup/rbac.js';
@@ -18,7 +19,7 @@ import { commandArgs, configFileArg, loadConfiguration } from './common.js';
 
 const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--password-file FILE] [--user admin]
                           [--hostname FQDN | --principal nova/FQDN@REALM] [--keytab FILE]
-                          [--getkeytab-command CMD] [--skip-keytab] [--rotate-keytab]
+                          [--getkeytab-command CMD] [--skip-keytab] [--rotate-keytab] [--keytab-owner USER]
                           [--precreate FQDN [--otp-file FILE]]
 
 Prepares FreeIPA for novajoin, and may be run again at any time (what exists is kept):
@@ -36,6 +37,8 @@ Prepares FreeIPA for novajoin, and may be run again at any time (what exists is 
   --getkeytab-command  program run as: CMD -s <server> -p <principal> -k <keytab> (default ipa-getkeytab)
   --skip-keytab        do not fetch the keytab
   --rotate-keytab      fetch new keys even when the keytab holds the principal (old copies stop working)
+  --keytab-owner USER  the user the services run as, given the keytab (mode 0600) when run as root
+                       (default novajoin)
   --precreate FQDN     also add host FQDN with a one-time password and print it (a node with no Nova)
   --otp-file FILE      write that OTP to FILE (mode 0600) instead of standard output
 `;
@@ -50,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     'getkeytab-command': { type: 'string', default: 'ipa-getkeytab' },
     'skip-keytab': { type: 'boolean', default: false },
     'rotate-keytab': { type: 'boolean', default: false },
+    'keytab-owner': { type: 'string', default: 'novajoin' },
     precreate: { type: 'string' },
     'otp-file': { type: 'string' },
   }, USAGE);
@@ -102,6 +106,8 @@ export async function run(argv: string[]): Promise<number> {
         timeoutMs: Math.max(30_000, config.freeipa.timeoutMs),
       });
       say(`${outcome.padEnd(7)} keytab ${keytab} for ${principal}${outcome === 'exists' ? ' (--rotate-keytab for new keys)' : ''}`);
+      const owner = await giveKeytabTo(keytab, values['keytab-owner']);
+      say(owner.changed ? `owner   keytab ${keytab} is ${owner.owner}'s, mode 0600` : `warning keytab ${keytab}: ${owner.why}`);
     }
     return 0;
   } catch (error) {

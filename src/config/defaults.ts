@@ -49,11 +49,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'DEFAULT', name: 'cacert', type: 'string', default: '', ignored: true, help: 'Accepted for compatibility; use [freeipa] ca_file.' }),
 
   // ---- [DEFAULT]: new behaviour (design section 4).
-  o({ section: 'DEFAULT', name: 'otp_secret_file', type: 'string', default: '/etc/novajoin/otp.key', help: 'File holding the secret every replica derives OTPs from (B1). At least 32 bytes; same file on every replica; readable by novajoin only.' }),
+  o({ section: 'DEFAULT', name: 'otp_secret_file', type: 'string', default: '/etc/novajoin/otp.key', help: 'File holding the secret every replica derives OTPs from, so that every replica and every restart hands out the same OTP for the same instance. At least 32 bytes; same file on every replica; readable by novajoin only (root:novajoin, mode 0440).' }),
   o({ section: 'DEFAULT', name: 'join_timeout', type: 'float', default: 4.5, min: 0.5, max: 60, help: 'Seconds a join may take in all; keep it under Nova [api] vendordata_dynamic_read_timeout (5).' }),
   o({ section: 'DEFAULT', name: 'join_cache_ttl', type: 'int', default: 30, min: 0, max: 300, help: 'Seconds a novajoin-server answers a repeat join (same instance, project, host name, image and metadata) from memory with the OTP it handed out, without asking FreeIPA. After a rebuild a guest may be handed the old OTP for what is left of this time (see the README, Boot storms). 0: ask FreeIPA every time.' }),
   o({ section: 'DEFAULT', name: 'max_body_size', type: 'int', default: 262144, min: 1024, help: 'Largest request body accepted, bytes (user-data alone may be 64 KiB of base64).' }),
-  o({ section: 'DEFAULT', name: 'fixed_ip_dns', type: 'bool', default: false, help: 'Add A/PTR records for fixed IPs when an instance is created (B9).' }),
+  o({ section: 'DEFAULT', name: 'fixed_ip_dns', type: 'bool', default: false, help: 'Add A/PTR records for fixed IPs when an instance is created.' }),
   o({ section: 'DEFAULT', name: 'floating_ip_dns', type: 'bool', default: true, help: 'Add and remove A records when floating IPs are associated.' }),
   o({ section: 'DEFAULT', name: 'stale_otp_age', type: 'int', default: 86400, min: 60, help: 'Seconds after which resync reports a host that was handed an OTP and never enrolled.' }),
 
@@ -129,7 +129,7 @@ export const OPTIONS: readonly OptionSpec[] = [
 /** Options of a per-project section, `[<project name>]`. */
 export const PROJECT_OPTIONS: readonly OptionSpec[] = [
   o({ section: '<project>', name: 'allowed_classes', type: 'list', default: [], help: 'ipa_hostclass values this project may ask for (novajoin 1.1).' }),
-  o({ section: '<project>', name: 'allowed_services', type: 'list', default: [], help: 'Service names (HTTP, haproxy, ...) this project may have principals created for through managed_service_* and compact_service_* metadata; * for any. None by default (B4).' }),
+  o({ section: '<project>', name: 'allowed_services', type: 'list', default: [], help: 'Service names (HTTP, haproxy, ...) this project may have principals created for through managed_service_* and compact_service_* metadata; * for any. None by default: tenants cannot have principals created until their project is listed here.' }),
 ];
 
 /** Sections this table owns; every other section names a project. */

@@ -59,9 +59,9 @@ export function createApp(options: AppOptions): Koa {
     ctx.status = results.every((r) => r.ok) ? 200 : 503;
     ctx.body = { status: ctx.status === 200 ? 'ready' : 'not ready', checks: results };
   });
-  router.get('/metrics', (ctx) => {
+  router.get('/metrics', async (ctx) => {
     ctx.type = PROMETHEUS_CONTENT_TYPE;
-    ctx.body = options.metrics.registry.render();
+    ctx.body = await options.metrics.registry.render();
   });
 
   app.use(requestContext(options.logger));

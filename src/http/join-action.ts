@@ -45,7 +45,7 @@ export function joinAction(options: JoinActionOptions): { measure: Middleware; e
     ctx.state['outcome'] = result.outcome;
     if (result.outcome === 'created' || result.outcome === 'reissued') metrics.otps.inc();
     if (result.problems.length) {
-      metrics.serviceProblems.inc({}, result.problems.length);
+      metrics.serviceProblems.inc(undefined, result.problems.length);
       log.warn('service requests not honoured', { instance: request.instanceId, problems: result.problems });
     }
     log.info('join', { instance: request.instanceId, project: request.projectId, outcome: result.outcome, fqdn: 'hostname' in result.answer ? result.answer.hostname : undefined, writes: result.writes, ...(result.cached ? { cached: true } : {}) });

@@ -1,95 +1,126 @@
 /**
- * A small Prometheus text-format registry: counters, gauges and histograms
- * with labels. Enough for /metrics of both services without a dependency.
+ * The services' metrics, on prom-client (the Node ecosystem's Prometheus
+ * client) behind a small facade: each service keeps one registry of its own
+ * (tests start several in one process), declares its label names up front,
+ * and gets Node's process metrics (CPU, RSS, open file descriptors, event
+ * loop lag, GC) from prom-client's default collectors.
  */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
 
-type Labels = Readonly<Record<string, string>>;
 
-const labelKey = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
-
-interface Metric {
-  render(): string[];
-}
-
-export class Counter implements Metric {
-  readonly #values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.#values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, value] of this.#values) lines.push(`${this.name}${key ? `{${key}}` : ''} ${value}`);
-    return lines;
-  }
-}
-
-export class Gauge implements Metric {
-  readonly #values = new Map<string, number | (() => number)>();
-  constructor(readonly name: string, readonly help: string) {}
-  set(value: number | (() => number), labels: Labels = {}): void {
-    this.#values.set(labelKey(labels), value);
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    for (const [key, value] of this.#values) lines.push(`${this.name}${key ? `{${key}}` : ''} ${typeof value === 'function' ? value() : value}`);
-    return lines;
-  }
-}
-
-export class Histogram implements Metric {
-  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
-  observe(value: number, labels: Labels = {}): void {
-    const key = labelKey(labels);
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.#series.set(key, series);
-    }
-    this.buckets.forEach((bound, i) => {
-      if (value <= bound) series.counts[i] = (series.counts[i] ?? 0) + 1;
-    });
-    series.sum += value;
-    series.count += 1;
-  }
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [key, series] of this.#series) {
-      const sep = key ? `${key},` : '';
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{${sep}le="${bound}"} ${series.counts[i] ?? 0}`));
-      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${series.count}`);
-      lines.push(`${this.name}_sum${key ? `{${key}}` : ''} ${series.sum}`, `${this.name}_count${key ? `{${key}}` : ''} ${series.count}`);
-    }
-    return lines;
-  }
+export interface RegistryOptions {
+  /** Node's process metrics (`process_*`, `nodejs_*`). Off for throwaway registries in tests. */
+  readonly processMetrics?: boolean;
 }
 
 export class Registry {
-  readonly #metrics: Metric[] = [];
-  counter(name: string, help: string): Counter {
-    return this.#add(new Counter(name, help));
+  readonly #registry = new PromRegistry();
+
+  constructor(options: RegistryOptions = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.#registry });
   }
-  gauge(name: string, help: string): Gauge {
-    return this.#add(new Gauge(name, help));
+
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): CounterMetric<L> {
+    return new CounterMetric(new Counter({ name, help, labelNames, registers: [this.#registry] }));
   }
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    return this.#add(new Histogram(name, help, buckets));
+
+  /** A counter whose value is read from a count kept elsewhere, at scrape time. */
+  counterOf(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
   }
-  render(): string {
-    return `${this.#metrics.flatMap((m) => m.render()).join('\n')}\n`;
+
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): GaugeMetric<L> {
+    return new GaugeMetric(new Gauge({ name, help, labelNames, registers: [this.#registry] }));
   }
-  #add<T extends Metric>(metric: T): T {
-    this.#metrics.push(metric);
-    return metric;
+
+  /** A gauge read at scrape time, for values that live elsewhere (queue depth, state). */
+  gaugeOf(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.#registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  /** Counters of one label read at scrape time ({label value: count}), for counts kept elsewhere. */
+  countersOf(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
+      },
+    });
+  }
+
+  /** Gauges of one label read at scrape time ({label value: value}). */
+  gaugesOf(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.#registry],
+      collect() {
+        for (const [value, v] of Object.entries(read())) this.set({ [label]: value }, v);
+      },
+    });
+  }
+
+  histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): HistogramMetric<L> {
+    return new HistogramMetric(new Histogram({ name, help, buckets: [...buckets], labelNames, registers: [this.#registry] }));
+  }
+
+  /** The exposition text; prom-client renders asynchronously (collectors may be async). */
+  render(): Promise<string> {
+    return this.#registry.metrics();
+  }
+
+  readonly contentType = PROMETHEUS_CONTENT_TYPE;
+}
+
+export class CounterMetric<L extends string> {
+  constructor(readonly metric: Counter<L>) {}
+  inc(labels?: Partial<Record<L, string>>, by = 1): void {
+    if (labels) this.metric.inc(labels, by);
+    else this.metric.inc(by);
+  }
+  /** The current value, for tests and health output. */
+  async get(labels: Partial<Record<L, string>> = {}): Promise<number> {
+    const wanted = Object.entries(labels);
+    const { values } = await this.metric.get();
+    return values
+      .filter((v) => wanted.every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
+      .reduce((sum, v) => sum + v.value, 0);
+  }
+}
+
+export class GaugeMetric<L extends string> {
+  constructor(readonly metric: Gauge<L>) {}
+  set(value: number, labels?: Partial<Record<L, string>>): void {
+    if (labels) this.metric.set(labels, value);
+    else this.metric.set(value);
+  }
+}
+
+export class HistogramMetric<L extends string> {
+  constructor(readonly metric: Histogram<L>) {}
+  observe(value: number, labels?: Partial<Record<L, string>>): void {
+    if (labels) this.metric.observe(labels, value);
+    else this.metric.observe(value);
   }
 }
 

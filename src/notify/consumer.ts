@@ -119,7 +119,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     return { state: this._state, since: this.stateSince, inFlight: this.inFlight, broker, ...this.metrics.snapshot() };
   }
 
-  renderMetrics(): string {
+  renderMetrics(): Promise<string> {
     return this.metrics.render({ state: this._state, states: CONSUMER_STATES, inFlight: this.inFlight });
   }
 

@@ -1,8 +1,9 @@
 /**
- * The listener's counters, and their Prometheus text form (exposition format
- * 0.0.4). Hand-rolled because it is a handful of series; labels are bounded
- * (event kinds and outcomes from fixed lists), never raw event types or ids.
+ * The listener's metrics. Labels are bounded (event kinds and outcomes from
+ * fixed lists), never raw event types or ids from a message. The counts are
+ * also kept as plain numbers for the health file and /healthz.
  */
+import { Registry } from '../metrics/registry.js';
 
 export type MessageOutcome = 'applied' | 'ignored' | 'skipped_version' | 'duplicate' | 'dead_lettered' | 'retried' | 'requeued';
 
@@ -20,22 +21,46 @@ export interface MetricsSnapshot {
   readonly lastLagSeconds: number | null;
 }
 
+export interface ListenerState {
+  readonly state: string;
+  readonly states: readonly string[];
+  readonly inFlight: number;
+}
+
 export class NotifyMetrics {
+  readonly registry: Registry;
   private readonly messages = new Map<string, { kind: string; outcome: MessageOutcome; count: number }>();
-  private readonly lagCounts = LAG_BUCKETS.map(() => 0);
-  private lagSum = 0;
-  private lagCount = 0;
+  private readonly messagesTotal;
+  private readonly lag;
+  private readonly stateGauge;
+  private readonly inFlightGauge;
   retries = 0;
   deadLettered = 0;
   reconnects = 0;
   lastMessageAt: number | null = null;
   lastLagSeconds: number | null = null;
 
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const r = (this.registry = new Registry({ processMetrics: options.processMetrics ?? true }));
+    this.messagesTotal = r.counter('novajoin_notify_messages_total', 'Notifications taken off the queue, by event kind and outcome.', ['kind', 'outcome']);
+    r.counterOf('novajoin_notify_retries_total', 'Transient failures sent to a delay queue for a later try.', () => this.retries);
+    r.counterOf('novajoin_notify_dead_lettered_total', 'Messages sent to the dead-letter queue.', () => this.deadLettered);
+    r.counterOf('novajoin_notify_reconnects_total', 'Broker connections lost and re-established.', () => this.reconnects);
+    this.inFlightGauge = r.gauge('novajoin_notify_in_flight', 'Messages being handled now.');
+    this.stateGauge = r.gauge('novajoin_notify_state', 'Listener state: 1 for the current one.', ['state']);
+    r.gaugeOf('novajoin_notify_last_message_timestamp_seconds', 'When the last message was taken off the queue (0: never).', () =>
+      this.lastMessageAt === null ? 0 : this.lastMessageAt / 1000,
+    );
+    r.gaugeOf('novajoin_notify_lag_seconds_last', 'Lag of the last message: now minus its oslo timestamp.', () => this.lastLagSeconds ?? 0);
+    this.lag = r.histogram('novajoin_notify_lag_seconds', 'Lag of each message: now minus its oslo timestamp.', LAG_BUCKETS);
+  }
+
   count(kind: string, outcome: MessageOutcome): void {
     const key = `${kind}\u0000${outcome}`;
     const entry = this.messages.get(key) ?? { kind, outcome, count: 0 };
     entry.count += 1;
     this.messages.set(key, entry);
+    this.messagesTotal.inc({ kind, outcome });
     if (outcome === 'retried') this.retries += 1;
     if (outcome === 'dead_lettered') this.deadLettered += 1;
   }
@@ -44,11 +69,7 @@ export class NotifyMetrics {
   observeLag(seconds: number): void {
     const lag = Math.max(0, seconds);
     this.lastLagSeconds = lag;
-    this.lagSum += lag;
-    this.lagCount += 1;
-    LAG_BUCKETS.forEach((bound, i) => {
-      if (lag <= bound) this.lagCounts[i] = (this.lagCounts[i] ?? 0) + 1;
-    });
+    this.lag.observe(lag);
   }
 
   snapshot(): MetricsSnapshot {
@@ -62,37 +83,10 @@ export class NotifyMetrics {
     };
   }
 
-  render(extra: { state: string; states: readonly string[]; inFlight: number }): string {
-    const lines: string[] = [];
-    const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-
-    family('novajoin_notify_messages_total', 'counter', 'Notifications taken off the queue, by event kind and outcome.');
-    for (const m of [...this.messages.values()].sort((a, b) => (a.kind + a.outcome).localeCompare(b.kind + b.outcome))) {
-      lines.push(`novajoin_notify_messages_total{kind="${esc(m.kind)}",outcome="${m.outcome}"} ${m.count}`);
-    }
-    family('novajoin_notify_retries_total', 'counter', 'Transient failures sent to a delay queue for a later try.');
-    lines.push(`novajoin_notify_retries_total ${this.retries}`);
-    family('novajoin_notify_dead_lettered_total', 'counter', 'Messages sent to the dead-letter queue.');
-    lines.push(`novajoin_notify_dead_lettered_total ${this.deadLettered}`);
-    family('novajoin_notify_reconnects_total', 'counter', 'Broker connections lost and re-established.');
-    lines.push(`novajoin_notify_reconnects_total ${this.reconnects}`);
-    family('novajoin_notify_in_flight', 'gauge', 'Messages being handled now.');
-    lines.push(`novajoin_notify_in_flight ${extra.inFlight}`);
-    family('novajoin_notify_state', 'gauge', 'Listener state: 1 for the current one.');
-    for (const s of extra.states) lines.push(`novajoin_notify_state{state="${s}"} ${s === extra.state ? 1 : 0}`);
-    family('novajoin_notify_last_message_timestamp_seconds', 'gauge', 'When the last message was taken off the queue (0: never).');
-    lines.push(`novajoin_notify_last_message_timestamp_seconds ${this.lastMessageAt === null ? 0 : this.lastMessageAt / 1000}`);
-    family('novajoin_notify_lag_seconds_last', 'gauge', 'Lag of the last message: now minus its oslo timestamp.');
-    lines.push(`novajoin_notify_lag_seconds_last ${this.lastLagSeconds ?? 0}`);
-    family('novajoin_notify_lag_seconds', 'histogram', 'Lag of each message: now minus its oslo timestamp.');
-    LAG_BUCKETS.forEach((bound, i) => lines.push(`novajoin_notify_lag_seconds_bucket{le="${bound}"} ${this.lagCounts[i] ?? 0}`));
-    lines.push(`novajoin_notify_lag_seconds_bucket{le="+Inf"} ${this.lagCount}`);
-    lines.push(`novajoin_notify_lag_seconds_sum ${this.lagSum}`);
-    lines.push(`novajoin_notify_lag_seconds_count ${this.lagCount}`);
-    return `${lines.join('\n')}\n`;
+  /** The exposition text, with the listener's state as of now. */
+  render(now: ListenerState): Promise<string> {
+    this.inFlightGauge.set(now.inFlight);
+    for (const s of now.states) this.stateGauge.set(s === now.state ? 1 : 0, { state: s });
+    return this.registry.render();
   }
-}
-
-function esc(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -51,8 +51,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const freeipa = overrides.directory ? null : (overrides.freeipa ?? clientFromConfig(config, logger.child({ component: 'freeipa' })));
   const directory = overrides.directory ?? new FreeIpaDirectory({ client: freeipa!, realm: config.freeipa.realm, zone: config.naming.domain });
   if (freeipa) {
-    metrics.freeipaCalls.set(() => freeipa.stats.roundTrips);
-    metrics.freeipaLogins.set(() => freeipa.stats.logins);
+    metrics.countFreeIpa(() => freeipa.stats);
     watchFreeIpaQueue(freeipa, metrics);
   }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);

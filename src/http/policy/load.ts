@@ -9,7 +9,7 @@ import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { type Check, references } from './checks.js';
 import { PolicyError } from './errors.js';
-import { FlatYamlError, parseFlatYaml } from './flat-yaml.js';
+import { parsePolicyYaml, PolicyYamlError } from './policy-yaml.js';
 import { CheckSyntaxError, parseCheck } from './parser.js';
 import { DEFAULT_RULE_NAME, DEFAULT_RULES, Policy } from './policy.js';
 
@@ -53,10 +53,10 @@ export function parsePolicyText(file: string, text: string): Map<string, RuleTex
   if (trimmed.startsWith('{')) return parseJsonPolicy(file, trimmed);
   if (trimmed.startsWith('[')) throw new PolicyError(file, null, 'the old list-of-lists policy syntax is not supported; write "rule": "check" strings');
   try {
-    const entries = parseFlatYaml(text);
+    const entries = parsePolicyYaml(text);
     return new Map([...entries].map(([name, entry]) => [name, { text: entry.value, line: entry.line }]));
   } catch (error) {
-    if (error instanceof FlatYamlError) throw new PolicyError(file, null, error.message);
+    if (error instanceof PolicyYamlError) throw new PolicyError(file, null, error.message);
     throw error;
   }
 }
