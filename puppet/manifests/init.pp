@@ -115,6 +115,17 @@
 #   [ldap] page_size: Entries per page of the paged search.
 # @param ldap_timeout
 #   [ldap] timeout: Seconds for an LDAP connect and for one operation.
+# @param oslo_messaging_rabbit_ssl
+#   [oslo_messaging_rabbit] ssl: Connect to RabbitMQ over TLS (as oslo.messaging's option of the
+#   same name); amqps:// or ?ssl=1 in transport_url does the same for one URL.
+# @param oslo_messaging_rabbit_ssl_ca_file
+#   [oslo_messaging_rabbit] ssl_ca_file: CA certificate(s) the broker's certificate is verified
+#   against; empty: the system CAs.
+# @param oslo_messaging_rabbit_ssl_cert_file
+#   [oslo_messaging_rabbit] ssl_cert_file: Client certificate presented to the broker (with
+#   ssl_key_file), for brokers that require one.
+# @param oslo_messaging_rabbit_ssl_key_file
+#   [oslo_messaging_rabbit] ssl_key_file: Private key of ssl_cert_file.
 # @param notifications_queue
 #   [notifications] queue: Durable queue of our own; several listeners share it.
 # @param notifications_exchanges
@@ -294,6 +305,10 @@ class novajoin (
   String $ldap_base_dn = '',
   Integer[1, 10000] $ldap_page_size = 500,
   Variant[Integer[1], Float[0.1, default]] $ldap_timeout = 30,
+  Boolean $oslo_messaging_rabbit_ssl = false,
+  String $oslo_messaging_rabbit_ssl_ca_file = '',
+  String $oslo_messaging_rabbit_ssl_cert_file = '',
+  String $oslo_messaging_rabbit_ssl_key_file = '',
   String $notifications_queue = 'novajoin',
   Array[String[1]] $notifications_exchanges = ['nova', 'neutron'],
   Array[String[1]] $notifications_topics = [],

@@ -4,6 +4,7 @@
  * what to do about it. A probe never throws; it returns its line.
  */
 import { connect } from 'amqplib';
+import { loadBrokerTls } from '../notify/broker-tls.js';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
@@ -195,7 +196,7 @@ export async function checkOpenStack(ctx: CheckContext): Promise<CheckLine[]> {
 export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
   let endpoints;
   try {
-    endpoints = parseTransportUrl(ctx.config.notifications.transportUrl);
+    endpoints = parseTransportUrl(ctx.config.notifications.transportUrl, loadBrokerTls(ctx.config.notifications.tls));
   } catch (error) {
     return fail('RabbitMQ', error, 'fix [DEFAULT] transport_url');
   }
@@ -204,7 +205,7 @@ export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
   for (const endpoint of endpoints) {
     try {
       await withDeadline(ctx.timeoutMs, async () => {
-        const model = await connect({ ...endpoint.options, heartbeat: 0 }, { timeout: ctx.timeoutMs, clientProperties: { connection_name: 'novajoin check' } });
+        const model = await connect({ ...endpoint.options, heartbeat: 0 }, { ...endpoint.socket, timeout: ctx.timeoutMs, clientProperties: { connection_name: 'novajoin check' } });
         model.on('error', () => undefined);
         await model.close();
       });

@@ -123,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values['no-notify']) {
     notifyLine = 'not started (--no-notify)';
   } else {
-    const broker = await brokerAnswers(config.notifications.transportUrl, 3000);
+    const broker = await brokerAnswers(config.notifications.transportUrl, config.notifications.tls, 3000);
     if (broker.ok) {
       notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
       notifyLine = `consuming queue ${config.notifications.queue} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;

@@ -80,6 +80,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'ldap', name: 'timeout', type: 'float', default: 30, min: 0.1, help: 'Seconds for an LDAP connect and for one operation.' }),
 
   // ---- [notifications]: novajoin-notify.
+  o({ section: 'oslo_messaging_rabbit', name: 'ssl', type: 'bool', default: false, help: 'Connect to RabbitMQ over TLS (as oslo.messaging\'s option of the same name); amqps:// or ?ssl=1 in transport_url does the same for one URL.' }),
+  o({ section: 'oslo_messaging_rabbit', name: 'ssl_ca_file', type: 'string', default: '', help: 'CA certificate(s) the broker\'s certificate is verified against; empty: the system CAs.' }),
+  o({ section: 'oslo_messaging_rabbit', name: 'ssl_cert_file', type: 'string', default: '', help: 'Client certificate presented to the broker (with ssl_key_file), for brokers that require one.' }),
+  o({ section: 'oslo_messaging_rabbit', name: 'ssl_key_file', type: 'string', default: '', help: 'Private key of ssl_cert_file.' }),
   o({ section: 'notifications', name: 'queue', type: 'string', default: 'novajoin', help: 'Durable queue of our own; several listeners share it.' }),
   o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the queue is bound on.' }),
   o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics bound as <topic>.info; empty means [DEFAULT] notifications_topic.' }),

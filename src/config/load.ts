@@ -185,6 +185,12 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
     },
     notifications: {
       transportUrl: s('DEFAULT', 'transport_url'),
+      tls: {
+        enabled: b('oslo_messaging_rabbit', 'ssl'),
+        caFile: s('oslo_messaging_rabbit', 'ssl_ca_file'),
+        certFile: s('oslo_messaging_rabbit', 'ssl_cert_file'),
+        keyFile: s('oslo_messaging_rabbit', 'ssl_key_file'),
+      },
       queue: s('notifications', 'queue'),
       exchanges: l('notifications', 'exchanges'),
       topics: topics.length > 0 ? topics : [s('DEFAULT', 'notifications_topic')],

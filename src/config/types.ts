@@ -1,5 +1,14 @@
 /** The validated configuration, as every process sees it (frozen). */
 
+/** [oslo_messaging_rabbit] TLS to RabbitMQ, as oslo.messaging names it. */
+export interface BrokerTlsFiles {
+  /** TLS for every host, as oslo's `ssl = true` (a URL can also ask with amqps:// or ?ssl=1). */
+  readonly enabled: boolean;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 export interface ProjectPolicy {
   readonly allowedClasses: readonly string[];
   readonly allowedServices: readonly string[];
@@ -73,6 +82,8 @@ export interface Config {
   };
   readonly notifications: {
     readonly transportUrl: string;
+    /** [oslo_messaging_rabbit] TLS to the broker. */
+    readonly tls: BrokerTlsFiles;
     readonly queue: string;
     readonly exchanges: readonly string[];
     readonly topics: readonly string[];

@@ -9,6 +9,7 @@ import { NotifyMetrics, type MetricsSnapshot } from './metrics.js';
 import { DeliveryPipeline, type Delivery } from './pipeline.js';
 import { closeSession, isConfigurationError, openSession, withTimeout, type Session } from './session.js';
 import { bindingKeys } from './topology.js';
+import { loadBrokerTls } from './broker-tls.js';
 import { parseTransportUrl, type AmqpEndpoint } from './transport-url.js';
 import type { EventHandler } from './types.js';
 
@@ -85,7 +86,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     if (this.config.exchanges.length === 0 || this.config.topics.length === 0) {
       throw new Error('notifications: at least one exchange and one topic are needed');
     }
-    this.endpoints = parseTransportUrl(opts.url ?? opts.config.transportUrl);
+    this.endpoints = parseTransportUrl(opts.url ?? opts.config.transportUrl, loadBrokerTls(opts.config.tls));
     this.connectionName = opts.connectionName ?? `novajoin-notify ${hostname()} pid ${process.pid}`;
     this.reconnectBackoff = opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 };
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;

@@ -32,7 +32,7 @@ export interface SessionOptions {
 export async function openSession(endpoint: AmqpEndpoint, opts: SessionOptions): Promise<Session> {
   const model = await connect(
     { heartbeat: opts.heartbeatSeconds, ...endpoint.options },
-    { timeout: opts.connectTimeoutMs, clientProperties: { connection_name: opts.connectionName } },
+    { ...endpoint.socket, timeout: opts.connectTimeoutMs, clientProperties: { connection_name: opts.connectionName } },
   );
   let markLost!: (err: Error | null) => void;
   const lost = new Promise<Error | null>((resolve) => (markLost = resolve));
@@ -104,10 +104,13 @@ export async function closeSession(session: Session, timeoutMs: number): Promise
  * 406 PRECONDITION_FAILED (an exchange or queue declared elsewhere with other
  * flags), 530 NOT_ALLOWED (vhost).
  */
+/** Node's codes for a broker certificate that does not verify: the CA file or the host name is wrong. */
+const TLS_VERIFY = /^(?:UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_SIGNATURE_FAILURE|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
 export function isConfigurationError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   const message = String((err as { message?: unknown } | null)?.message ?? '');
-  return code === 403 || code === 406 || code === 530 || /ACCESS[-_]REFUSED|PRECONDITION[-_]FAILED|NOT[-_]ALLOWED/.test(message);
+  return code === 403 || code === 406 || code === 530 || (typeof code === 'string' && TLS_VERIFY.test(code)) || /ACCESS[-_]REFUSED|PRECONDITION[-_]FAILED|NOT[-_]ALLOWED/.test(message);
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

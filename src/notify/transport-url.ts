@@ -1,4 +1,5 @@
 import type { Options } from 'amqplib';
+import type { BrokerTls } from './broker-tls.js';
 
 /**
  * oslo.messaging's transport URL (`rabbit://user:pw@host1:5672,user:pw@host2:5672/vhost?ssl=1`)
@@ -11,6 +12,8 @@ export interface AmqpEndpoint {
   readonly options: Options.Connect;
   /** amqp://user@host:port/vhost, safe to log: never the password. */
   readonly display: string;
+  /** Socket options for amqplib's connect: the CA and client certificate under TLS, the name verified. */
+  readonly socket: Readonly<Record<string, unknown>>;
 }
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -33,7 +36,7 @@ function splitHostPort(hostport: string): { hostname: string; port: number | und
   return { hostname: m[1], port };
 }
 
-export function parseTransportUrl(url: string): AmqpEndpoint[] {
+export function parseTransportUrl(url: string, brokerTls: BrokerTls = { force: false }): AmqpEndpoint[] {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   if (!scheme?.[1]) throw new Error('transport_url: expected rabbit://, amqp:// or amqps://');
   const kind = scheme[1].toLowerCase();
@@ -49,7 +52,7 @@ export function parseTransportUrl(url: string): AmqpEndpoint[] {
   const vhostText = slash >= 0 ? beforeQuery.slice(slash + 1) : '';
   const vhost = vhostText === '' ? '/' : decode(vhostText, 'the virtual host');
 
-  const tls = kind === 'amqps' || TRUE.has((query.get('ssl') ?? '').toLowerCase());
+  const tls = kind === 'amqps' || brokerTls.force || TRUE.has((query.get('ssl') ?? '').toLowerCase());
   const protocol = tls ? 'amqps' : 'amqp';
   const heartbeat = query.get('heartbeat');
 
@@ -78,6 +81,10 @@ export function parseTransportUrl(url: string): AmqpEndpoint[] {
     if (heartbeat !== null && /^\d+$/.test(heartbeat)) options.heartbeat = Number(heartbeat);
     const host = h.hostname.includes(':') ? `[${h.hostname}]` : h.hostname;
     const display = `${protocol}://${encodeURIComponent(username)}@${host}:${port}/${encodeURIComponent(vhost)}`;
-    return { options, display };
+    // Node verifies the broker's certificate against `ca` (or the system CAs) for this host name.
+    const socket = tls
+      ? { servername: h.hostname, ...(brokerTls.ca ? { ca: brokerTls.ca } : {}), ...(brokerTls.cert ? { cert: brokerTls.cert } : {}), ...(brokerTls.key ? { key: brokerTls.key } : {}) }
+      : {};
+    return { options, display, socket };
   });
 }

@@ -79,7 +79,7 @@ export class QueueLock {
       try {
         const model = await connect(
           { heartbeat: this.options.heartbeatSeconds ?? 30, ...endpoint.options },
-          { timeout: this.options.connectTimeoutMs, clientProperties: { connection_name: this.options.connectionName ?? 'novajoin resync lock' } },
+          { ...endpoint.socket, timeout: this.options.connectTimeoutMs, clientProperties: { connection_name: this.options.connectionName ?? 'novajoin resync lock' } },
         );
         model.on('error', () => undefined); // 'close' follows; handled there
         return model;

@@ -13,6 +13,7 @@ import type { Config } from '../config/types.js';
 import type { InstanceLifecycle } from '../domain/lifecycle.js';
 import type { Directory } from '../domain/ports.js';
 import type { Logger } from '../log/logger.js';
+import { loadBrokerTls } from '../notify/broker-tls.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
 import type { OpenStackOptions } from '../openstack/index.js';
 import { resyncFromConfig } from './from-config.js';
@@ -53,7 +54,7 @@ export function startPeriodicResync(options: PeriodicResyncOptions): PeriodicRes
     return { leader: false, stop: async () => {} };
   }
   const lock = new QueueLock({
-    endpoints: parseTransportUrl(options.url ?? config.notifications.transportUrl),
+    endpoints: parseTransportUrl(options.url ?? config.notifications.transportUrl, loadBrokerTls(config.notifications.tls)),
     queue: options.lockQueue ?? RESYNC_LOCK_QUEUE,
     logger,
     connectTimeoutMs: 10_000,
