@@ -51,6 +51,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   // ---- [DEFAULT]: new behaviour (design section 4).
   o({ section: 'DEFAULT', name: 'otp_secret_file', type: 'string', default: '/etc/novajoin/otp.key', help: 'File holding the secret every replica derives OTPs from, so that every replica and every restart hands out the same OTP for the same instance. At least 32 bytes; same file on every replica; readable by novajoin only (root:novajoin, mode 0440).' }),
   o({ section: 'DEFAULT', name: 'join_timeout', type: 'float', default: 4.5, min: 0.5, max: 60, help: 'Seconds a join may take in all; keep it under Nova [api] vendordata_dynamic_read_timeout (5).' }),
+  o({ section: 'DEFAULT', name: 'join_cache_ttl', type: 'int', default: 30, min: 0, max: 300, help: 'Seconds a novajoin-server answers a repeat join (same instance, project, host name, image and metadata) from memory with the OTP it handed out, without asking FreeIPA. After a rebuild a guest may be handed the old OTP for what is left of this time (see the README, Boot storms). 0: ask FreeIPA every time.' }),
   o({ section: 'DEFAULT', name: 'max_body_size', type: 'int', default: 262144, min: 1024, help: 'Largest request body accepted, bytes (user-data alone may be 64 KiB of base64).' }),
   o({ section: 'DEFAULT', name: 'fixed_ip_dns', type: 'bool', default: false, help: 'Add A/PTR records for fixed IPs when an instance is created.' }),
   o({ section: 'DEFAULT', name: 'floating_ip_dns', type: 'bool', default: true, help: 'Add and remove A records when floating IPs are associated.' }),

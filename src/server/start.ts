@@ -15,7 +15,7 @@ import { clientFromConfig, type FreeIpaClient, type ServerHealth } from '../free
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
 import type { Authorize } from '../http/authenticate.js';
-import { createServerMetrics, type ServerMetrics } from '../http/http-metrics.js';
+import { createServerMetrics, watchFreeIpaQueue, type ServerMetrics } from '../http/http-metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenValidator } from '../openstack/caller.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
@@ -53,13 +53,14 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   if (freeipa) {
     metrics.countFreeIpa(() => freeipa.stats);
     metrics.freeIpaServers(() => freeipa.servers());
+    watchFreeIpaQueue(freeipa, metrics);
   }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
   const projects = overrides.projects ?? projectPort(openstack!.projects);
   const tokens = overrides.tokens !== undefined ? overrides.tokens : noauth ? null : openstack!.tokens;
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
-  const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
+  const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }), answerTtlMs: config.server.joinCacheTtlMs });
 
   const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
     {
