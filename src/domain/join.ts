@@ -21,7 +21,7 @@ import { enrollFlag } from './metadata.js';
 import { desiredEnrollment, type DesiredEnrollment, type EnrollmentPolicy, type InstanceFacts } from './model.js';
 import type { OtpMinter } from './otp.js';
 import { hostOwnership, nextBinding, planServiceAdds, type Owner } from './plan.js';
-import type { Directory, ImageLookup, ProjectLookup, ReadQuery, ReadResult, WriteOp } from './ports.js';
+import type { Directory, ImageLookup, ProjectLookup, ReadQuery, ReadResult, Urgency, WriteOp } from './ports.js';
 import { RecentJoins, type RecentKey } from './recent-joins.js';
 
 export interface JoinRequest {
@@ -121,19 +121,20 @@ export class JoinService {
 
   async #ask(desired: DesiredEnrollment, owner: Owner, seen: boolean, deadline: number, logger: Logger): Promise<JoinResult> {
     try {
-      return seen ? await this.#enroll(desired, owner, deadline, logger) : await this.#firstJoin(desired, owner, deadline, logger);
+      return seen ? await this.#enroll(desired, owner, deadline, logger, 'repeat') : await this.#firstJoin(desired, owner, deadline, logger);
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
       // read and our write, or the answer to our write was lost (a FreeIPA
       // server failed; the client does not resend it): read again once and
       // answer from what is there now. The OTP is derived, so a write that
-      // did run gives the same answer.
+      // did run gives the same answer. A first join stays one on that read:
+      // its guest has no answer yet, so it must not be shed as a repeat.
       if (
         error instanceof DuplicateEntryError ||
         error instanceof FreeIpaOutcomeUnknownError ||
         (error instanceof ValidationError && error.data['name'] === 'password')
       ) {
-        return this.#enroll(desired, owner, deadline, logger);
+        return this.#enroll(desired, owner, deadline, logger, seen ? 'repeat' : 'first-join');
       }
       // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
       if (error instanceof ValidationError && error.data['name'] === 'hostname') {
@@ -177,8 +178,8 @@ export class JoinService {
   }
 
   /** Read, then decide: repeats, and a first join whose host appeared in between. */
-  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger): Promise<JoinResult> {
-    const read = await this.#deps.directory.read(queryFor(desired), deadline, { urgency: 'repeat' });
+  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger, urgency: Urgency): Promise<JoinResult> {
+    const read = await this.#deps.directory.read(queryFor(desired), deadline, { urgency });
     return this.#decide(desired, owner, read, deadline, logger);
   }
 
