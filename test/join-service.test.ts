@@ -19,7 +19,8 @@ test.before(async () => {
   imagePlain = env.openstack.addImage({ name: 'cirros', properties: { os_distro: 'cirros' } });
   const demo = env.openstack.projects.demo.name;
   // Every join here asks FreeIPA; answers from memory (join_cache_ttl) are join-calls.test.ts's.
-  server = await env.startServer(await env.config(`[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`, { set: { 'DEFAULT.join_cache_ttl': '0' } }));
+  // readiness_interval = 0: the readiness test sees FreeIPA go down at once.
+  server = await env.startServer(await env.config(`[DEFAULT]\nreadiness_interval = 0\n[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`, { set: { 'DEFAULT.join_cache_ttl': '0' } }));
 });
 
 test.after.always(async () => {

@@ -32,7 +32,7 @@ const DAY = 86_400_000;
 const policy = (): EnrollmentPolicy => ({
   naming: { domain: 'example.test', projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' },
   realm: 'EXAMPLE.TEST',
-  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'] }]]),
+  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'], allowedServiceDomains: [] }]]),
 });
 
 function addServer(key: string, name: string, metadata: Record<string, string>, id: string = randomUUID()): string {

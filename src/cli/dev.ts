@@ -8,6 +8,7 @@
  * for production, and it refuses to listen on anything but loopback unless
  * told.
  */
+import { consumedQueues } from '../notify/topology.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,8 @@ export async function run(argv: string[]): Promise<number> {
     env,
     authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
     tls: { cert: tls.cert, key: tls.key },
+    // FreeIPA with its CA, as TLS-everywhere deployments run it: deletes revoke the hosts' certificates.
+    caCertificate: readFileSync(tls.caFile),
     host: '127.0.0.1',
     port: Number(values['ipa-port']),
   });
@@ -126,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     const broker = await brokerAnswers(config.notifications.transportUrl, config.notifications.tls, 3000);
     if (broker.ok) {
       notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
-      notifyLine = `consuming queue ${config.notifications.queue} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
+      notifyLine = `consuming ${consumedQueues(config.notifications).join(', ')} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
     } else {
       notifyLine = `NOT STARTED: no RabbitMQ answered at ${broker.display} (${broker.reason}); deletes and updates are not followed. Start RabbitMQ or set [DEFAULT] transport_url in --config-file.`;
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KNOWN_SECTIONS, OPTIONS, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
+import { KNOWN_SECTIONS, OPTIONS, OSLO_PRIORITIES, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { IniSyntaxError, parseIni, type IniSections } from './ini.js';
 import { parseValue, type OptionValue } from './parse-value.js';
@@ -86,7 +86,7 @@ function readProjectSection(
   entries: Map<string, { value: string; line: number }>,
   warnings: string[],
 ): ProjectPolicy {
-  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[] };
+  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[], allowedServiceDomains: [] as readonly string[] };
   for (const [name, raw] of entries) {
     const spec = PROJECT_OPTIONS.find((s) => s.name === name);
     if (!spec) {
@@ -95,6 +95,7 @@ function readProjectSection(
     }
     const value = checked(where, { ...spec, section }, raw.value) as readonly string[];
     if (name === 'allowed_classes') policy.allowedClasses = value;
+    else if (name === 'allowed_service_domains') policy.allowedServiceDomains = value.map((d) => d.toLowerCase().replace(/^\.|\.$/g, ''));
     else policy.allowedServices = value;
   }
   return policy;
@@ -151,6 +152,10 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       joinTimeoutMs: seconds('DEFAULT', 'join_timeout'),
       joinCacheTtlMs: n('DEFAULT', 'join_cache_ttl') * 1000,
       maxBodySize: n('DEFAULT', 'max_body_size'),
+      headerTimeoutMs: seconds('DEFAULT', 'header_timeout'),
+      requestTimeoutMs: seconds('DEFAULT', 'request_timeout'),
+      maxConnections: n('DEFAULT', 'max_connections'),
+      readinessIntervalMs: seconds('DEFAULT', 'readiness_interval'),
     },
     naming: {
       domain,
@@ -210,10 +215,12 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
         certFile: s('oslo_messaging_rabbit', 'ssl_cert_file'),
         keyFile: s('oslo_messaging_rabbit', 'ssl_key_file'),
       },
-      queue: s('notifications', 'queue'),
       exchanges: l('notifications', 'exchanges'),
       topics: topics.length > 0 ? topics : [s('DEFAULT', 'notifications_topic')],
+      priorities: l('notifications', 'priorities').map((p) => p.toLowerCase()),
       exchangeDurable: b('notifications', 'exchange_durable'),
+      queueType: s('notifications', 'queue_type') as 'classic' | 'quorum',
+      retryQueuePrefix: s('notifications', 'retry_queue_prefix'),
       deadLetterQueue: s('notifications', 'dead_letter_queue'),
       prefetch: n('notifications', 'prefetch'),
       retryInitialMs: seconds('notifications', 'retry_initial'),
@@ -233,6 +240,7 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       ...credentials('keystone_authtoken', serviceCredentials),
       wwwAuthenticateUri: s('keystone_authtoken', 'www_authenticate_uri'),
       tokenCacheTimeMs: n('keystone_authtoken', 'token_cache_time') * 1000,
+      serviceType: s('keystone_authtoken', 'service_type'),
     },
     projects,
   };
@@ -240,6 +248,9 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
 
 /** Checks that involve more than one option. */
 function crossCheck(where: string, config: Config): void {
+  if (config.server.headerTimeoutMs > config.server.requestTimeoutMs) {
+    throw new ConfigError(where, 'DEFAULT', 'request_timeout', `must be at least header_timeout (${config.server.headerTimeoutMs / 1000} s)`);
+  }
   const ipa = config.freeipa;
   if (!/^https?:\/\//.test(ipa.urlTemplate)) {
     throw new ConfigError(where, 'freeipa', 'url', `"${ipa.urlTemplate}" is not an http(s) URL`);
@@ -265,6 +276,10 @@ function crossCheck(where: string, config: Config): void {
   }
   if (!/^(rabbit|amqps?):\/\//.test(config.notifications.transportUrl)) {
     throw new ConfigError(where, 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');
+  }
+  const unknownPriority = config.notifications.priorities.find((p) => !(OSLO_PRIORITIES as readonly string[]).includes(p));
+  if (unknownPriority !== undefined || config.notifications.priorities.length === 0) {
+    throw new ConfigError(where, 'notifications', 'priorities', `${unknownPriority ? `"${unknownPriority}" is not` : 'needs at least one of'} oslo.messaging's priorities (${OSLO_PRIORITIES.join(', ')})`);
   }
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(config.naming.domain)) {
     throw new ConfigError(where, 'DEFAULT', 'domain', `"${config.naming.domain}" is not a DNS domain name`);

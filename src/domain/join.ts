@@ -13,7 +13,7 @@
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
 import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
-import { DuplicateEntryError, FreeIpaOutcomeUnknownError, ValidationError } from '../freeipa/errors.js';
+import { EntryConflict, InvalidValue, WriteOutcomeUnknown } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
 import { needsProjectName } from './hostname.js';
@@ -130,14 +130,14 @@ export class JoinService {
       // did run gives the same answer. A first join stays one on that read:
       // its guest has no answer yet, so it must not be shed as a repeat.
       if (
-        error instanceof DuplicateEntryError ||
-        error instanceof FreeIpaOutcomeUnknownError ||
-        (error instanceof ValidationError && error.data['name'] === 'password')
+        error instanceof EntryConflict ||
+        error instanceof WriteOutcomeUnknown ||
+        (error instanceof InvalidValue && error.field === 'password')
       ) {
         return this.#enroll(desired, owner, deadline, logger, seen ? 'repeat' : 'first-join');
       }
       // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
-      if (error instanceof ValidationError && error.data['name'] === 'hostname') {
+      if (error instanceof InvalidValue && error.field === 'hostname') {
         throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
       }
       throw error;
@@ -171,7 +171,7 @@ export class JoinService {
     const addHost: WriteOp = { op: 'addHost', fqdn: desired.fqdn, otp: password, description: formatBinding(binding), ...desired.attributes };
     const { writes, read } = await this.#deps.directory.writeAndRead([addHost], queryFor(desired), deadline, { urgency: 'first-join' });
     const added = writes[0];
-    if (added && !added.ok && !(added.error instanceof DuplicateEntryError)) throw added.error;
+    if (added && !added.ok && !(added.error instanceof EntryConflict)) throw added.error;
     const result = await this.#decide(desired, owner, read, deadline, logger);
     if (!added?.ok) return result;
     return { ...result, outcome: 'created', writes: result.writes + 1 };
@@ -229,7 +229,7 @@ export class JoinService {
       const op = ops[i]!;
       if (result.ok) return;
       if ((op.op === 'addHost' || op.op === 'setOtp') && op.fqdn === hostFqdn) throw result.error;
-      problems.push({ source: describe(op), reason: `${result.error.rpcName}: ${result.error.message}` });
+      problems.push({ source: describe(op), reason: `${result.error.directoryName}: ${result.error.message}` });
     });
     return problems;
   }

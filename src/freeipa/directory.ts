@@ -1,7 +1,8 @@
 /**
  * The domain's Directory port, spoken in FreeIPA JSON-RPC: every read is one
  * `batch` round trip and every write list is one more, whatever its length
- * (design B7). Item errors stay item errors; the domain decides what they mean.
+ * (design B7). Item errors stay item errors, turned into the domain's
+ * refusals (refusals.ts); the domain decides what they mean.
  */
 import { parseBinding } from '../domain/binding.js';
 import type { Directory, DirectoryCallOptions, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
@@ -25,14 +26,16 @@ import {
   type IpaCommand,
   type MemberOutput,
 } from './commands.js';
-import { FreeIpaError, NotFoundError } from './errors.js';
+import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
+import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
+import { toRefusal } from './refusals.js';
 import { PRIORITY, type Priority } from './semaphore.js';
 
 /** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
 export interface RpcClient {
   call<T>(command: IpaCommand<T>, opts?: { deadline?: number; priority?: Priority }): Promise<T>;
   batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number; priority?: Priority }): Promise<BatchItem[]>;
-  ping(opts?: { deadline?: number }): Promise<string>;
+  ping(opts?: { deadline?: number; probe?: boolean }): Promise<string>;
 }
 
 export interface FreeIpaDirectoryOptions {
@@ -59,7 +62,8 @@ export class FreeIpaDirectory implements Directory {
   }
 
   async ping(deadline: number): Promise<void> {
-    await this.#client.ping({ deadline });
+    // The domain's ping is the readiness check: on the probe slot.
+    await this.#client.ping({ deadline, probe: true });
   }
 
   async read(query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<ReadResult> {
@@ -106,11 +110,20 @@ export class FreeIpaDirectory implements Directory {
     return { hosts: hostMap, services: serviceMap, hostsOfInstance, servicesManagedBy, recordsWithAddress };
   }
 
-  /** One round trip: a lone command as itself, several as one batch. */
+  /**
+   * One round trip: a lone command as itself, several as one batch. A write
+   * whose answer was lost is the domain's WriteOutcomeUnknown: it re-plans
+   * from a fresh read (a batch holding writes is never resent as is).
+   */
   async #send(commands: readonly IpaCommand<unknown>[], deadline: number, options?: DirectoryCallOptions): Promise<BatchItem[]> {
     if (commands.length === 0) return [];
     const opts = { deadline, priority: options?.urgency === 'repeat' ? PRIORITY.low : PRIORITY.normal };
-    return commands.length === 1 ? [await this.#single(commands[0]!, opts)] : this.#client.batch(commands, opts);
+    try {
+      return commands.length === 1 ? [await this.#single(commands[0]!, opts)] : await this.#client.batch(commands, opts);
+    } catch (error) {
+      if (error instanceof FreeIpaOutcomeUnknownError) throw new WriteOutcomeUnknown(error.message, { cause: error });
+      throw error;
+    }
   }
 
   /** One command needs no batch envelope: same round trip, simpler for FreeIPA. */
@@ -176,7 +189,7 @@ function unique(values: readonly string[] | undefined): string[] {
 }
 
 function writeResults(ops: readonly WriteOp[], items: readonly BatchItem[]): WriteResult[] {
-  return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: item.error }));
+  return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
 }
 
 /**
@@ -192,13 +205,13 @@ function memberFailure(op: WriteOp, item: BatchItem): WriteResult | null {
     .flat()
     .map((pair) => (Array.isArray(pair) ? String(pair[1]) : String(pair)))
     .filter((reason) => !/already a member|not a member/i.test(reason));
-  return reasons.length ? { ok: false, error: new NotFoundError(reasons.join('; '), { reason: reasons.join('; ') }) } : null;
+  return reasons.length ? { ok: false, error: new EntryNotFound(reasons.join('; '), 'NotFound') } : null;
 }
 
 function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) => T): T | null {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return null;
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return map((item.result['result'] ?? {}) as Record<string, unknown>);
 }
@@ -206,7 +219,7 @@ function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) =
 function found(item: BatchItem): Record<string, unknown>[] {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return [];
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return (item.result['result'] ?? []) as Record<string, unknown>[];
 }

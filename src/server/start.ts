@@ -14,12 +14,14 @@ import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
 import { clientFromConfig, type FreeIpaClient, type ServerHealth } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
+import { Readiness } from '../http/readiness.js';
 import type { Authorize } from '../http/authenticate.js';
 import { createServerMetrics, watchFreeIpaQueue, type ServerMetrics } from '../http/http-metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenValidator } from '../openstack/caller.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { loadAuthorizer } from './authorizer.js';
+import { createHttpServer } from './http-server.js';
 import { imagePort, projectPort } from './ports.js';
 
 export interface ServerOverrides {
@@ -62,7 +64,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }), answerTtlMs: config.server.joinCacheTtlMs });
 
-  const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
+  const checks: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
     {
       name: 'freeipa',
       check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)),
@@ -83,12 +85,13 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       authorize: overrides.authorize ?? loadAuthorizer(config.server.policyFile, logger),
       wwwAuthenticateUri: config.keystoneAuthtoken.wwwAuthenticateUri,
       timeoutMs: config.keystoneAuthtoken.timeoutMs,
+      serviceType: config.keystoneAuthtoken.serviceType,
     },
-    readiness,
+    readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
 
-  const server: Server = app.listen(config.server.port, config.server.listen);
-  server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
+  const server: Server = createHttpServer(app.callback(), config.server);
+  server.listen(config.server.port, config.server.listen);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -118,7 +121,7 @@ function serverState(s: ServerHealth): Record<string, unknown> {
     name: s.name,
     state: s.state,
     ...(s.downUntil ? { downUntil: new Date(s.downUntil).toISOString() } : {}),
-    ...(s.lastError ? { lastError: s.lastError, lastErrorAt: new Date(s.lastErrorAt ?? 0).toISOString() } : {}),
+    // lastError stays out: /readyz is unauthenticated, and the error is in the log.
   };
 }
 
