@@ -109,6 +109,7 @@ export class JoinService {
     if (desired.refusedHostClass !== null) {
       throw new Forbidden(`host class "${desired.refusedHostClass}" is not allowed for project ${projectName ?? request.projectId}`);
     }
+    await this.#checkLength(desired.fqdn, deadline);
     const owner: Owner = { instanceId: request.instanceId, projectId: request.projectId };
     const key: RecentKey = { ...owner, fqdn: desired.fqdn };
     const fingerprint = JSON.stringify([request.imageId, request.hostname, request.metadata]);
@@ -136,11 +137,22 @@ export class JoinService {
       ) {
         return this.#enroll(desired, owner, deadline, logger, seen ? 'repeat' : 'first-join');
       }
-      // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
+      // When the limit could not be learnt beforehand, FreeIPA's refusal is still the caller's problem.
       if (error instanceof InvalidValue && error.field === 'hostname') {
         throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
       }
       throw error;
+    }
+  }
+
+  /** FreeIPA refuses an FQDN longer than its ipamaxhostnamelength: say so before asking it anything. */
+  async #checkLength(fqdn: string, deadline: number): Promise<void> {
+    const limit = await this.#deps.directory.maxHostnameLength(deadline);
+    if (limit !== null && fqdn.length > limit) {
+      throw new InvalidRequest(
+        `the host name ${fqdn} is ${fqdn.length} characters; FreeIPA accepts at most ${limit} (its ipamaxhostnamelength)`,
+        'hostname',
+      );
     }
   }
 

@@ -92,6 +92,11 @@ export interface Directory {
   readonly realm: string;
   /** A cheap liveness call for readiness checks. */
   ping(deadline: number): Promise<void>;
+  /**
+   * The longest host FQDN FreeIPA accepts (its ipamaxhostnamelength), or null
+   * when it cannot be learnt now: the join then leaves the check to FreeIPA.
+   */
+  maxHostnameLength(deadline: number): Promise<number | null>;
 }
 
 /** Glance: the properties of an image, or null when it is gone. */

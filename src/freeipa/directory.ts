@@ -8,6 +8,7 @@ import { parseBinding } from '../domain/binding.js';
 import type { Directory, DirectoryCallOptions, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
 import type { BatchItem } from './codec.js';
 import {
+  configShow,
   dnsrecordAdd,
   dnsrecordDel,
   dnsrecordFind,
@@ -50,10 +51,15 @@ function hostAddManagedBy(fqdn: string, managers: readonly string[]): IpaCommand
   return { method: 'host_add_managedby', args: [fqdn], options: { host: [...managers] } };
 }
 
+const LIMIT_TTL_MS = 10 * 60_000;
+const LIMIT_RETRY_MS = 30_000;
+
 export class FreeIpaDirectory implements Directory {
   readonly realm: string;
   readonly #client: RpcClient;
   readonly #zone: string;
+  #limit: { value: number | null; until: number } | null = null;
+  #limitFlight: Promise<void> | null = null;
 
   constructor(options: FreeIpaDirectoryOptions) {
     this.#client = options.client;
@@ -64,6 +70,27 @@ export class FreeIpaDirectory implements Directory {
   async ping(deadline: number): Promise<void> {
     // The domain's ping is the readiness check: on the probe slot.
     await this.#client.ping({ deadline, probe: true });
+  }
+
+  async maxHostnameLength(deadline: number): Promise<number | null> {
+    const now = Date.now();
+    if (this.#limit && this.#limit.until > now) return this.#limit.value;
+    // One config_show in flight however many joins wait for it; an answer is
+    // kept for minutes (an administrator rarely changes it), a failure briefly.
+    this.#limitFlight ??= this.#client
+      .call(configShow(), { deadline })
+      .then(
+        (output) => {
+          const value = Number(list(output.result['ipamaxhostnamelength'])[0]);
+          this.#limit = Number.isInteger(value) && value > 0 ? { value, until: Date.now() + LIMIT_TTL_MS } : { value: null, until: Date.now() + LIMIT_RETRY_MS };
+        },
+        () => {
+          this.#limit = { value: null, until: Date.now() + LIMIT_RETRY_MS };
+        },
+      )
+      .finally(() => (this.#limitFlight = null));
+    await this.#limitFlight;
+    return this.#limit?.value ?? null;
   }
 
   async read(query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<ReadResult> {

@@ -13,6 +13,7 @@ import type { CommandContext, CommandDef } from './command.js';
 import { certCommands } from './commands/cert.js';
 import { ownerCertCommands } from './commands/owner-certs.js';
 import { batchCommand } from './commands/batch.js';
+import { configCommands } from './commands/config.js';
 import { dnsCommands } from './commands/dns.js';
 import { hostCommands } from './commands/host.js';
 import { hostManagedByCommands } from './commands/host-managedby.js';
@@ -96,7 +97,7 @@ export class Engine {
     this.ca = opts.ca ?? null;
     this.writers = opts.writers ? new Set(opts.writers.map((w) => w.toLowerCase())) : null;
     this.randomPassword = opts.randomPassword ?? generatePassword;
-    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...certCommands, ...ownerCertCommands, ...miscCommands, ...joinCommands, batchCommand(this)]) {
+    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...certCommands, ...ownerCertCommands, ...miscCommands, ...configCommands, ...joinCommands, batchCommand(this)]) {
       this.commands.set(def.name, def);
     }
   }

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { explainListenError } from '../listen.js';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
@@ -34,6 +35,8 @@ export interface ServerOverrides {
   readonly authorize?: Authorize;
   readonly openstack?: OpenStackOptions;
   readonly readiness?: readonly ReadinessCheck[];
+  /** What the operator changes when the port is taken: the option, or a flag (`novajoin dev --port`). */
+  readonly portSetting?: string;
 }
 
 export interface RunningServer {
@@ -62,6 +65,8 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const projects = overrides.projects ?? projectPort(openstack!.projects);
   const tokens = overrides.tokens !== undefined ? overrides.tokens : noauth ? null : openstack!.tokens;
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
+  // Learnt before the first join, so an over-long host name is refused without a FreeIPA call of its own.
+  await directory.maxHostnameLength(Date.now() + Math.min(config.freeipa.timeoutMs, 3000));
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }), answerTtlMs: config.server.joinCacheTtlMs });
 
   const checks: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
@@ -92,7 +97,12 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
 
   const server: Server = createHttpServer(app.callback(), config.server);
   server.listen(config.server.port, config.server.listen);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await freeipa?.close();
+    explainListenError(error, config.server.listen, config.server.port, overrides.portSetting ?? '[DEFAULT] join_listen_port');
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info('novajoin-server listening', { url: `http://${host}:${address.port}/v1/`, auth_strategy: config.server.authStrategy });
