@@ -5,6 +5,7 @@
  * gets its own FAIL line with a fix, and a non-zero exit.
  */
 import test from 'ava';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,15 +51,17 @@ test.after.always(async () => {
 });
 
 let configs = 0;
+const RUN = randomUUID();
 async function check(options: Partial<StackConfigOptions> = {}, args: string[] = []) {
   const where = join(dir, `c${configs++}`);
   await mkdir(where);
-  const file = await writeStackConfig({ dir: where, stack, openstack, ...options });
+  // A topic of its own: the shared broker's novajoin_notifications queues are whatever other tests left.
+  const file = await writeStackConfig({ dir: where, stack, openstack, ...options, set: { 'DEFAULT.notifications_topic': `novajoin-check-${RUN}`, ...options.set } });
   const run = await runNovajoin(['check', '--config', file, ...args], { env: stackEnv(stack) });
   return { ...run, lines: run.stdout.trim().split('\n') };
 }
 
-const WHAT = ['configuration', 'FreeIPA login', 'FreeIPA role', 'Keystone', 'Nova', 'Glance', 'RabbitMQ', 'LDAP'];
+const WHAT = ['configuration', 'FreeIPA login', 'FreeIPA role', 'Keystone', 'Nova', 'Glance', 'RabbitMQ', 'RabbitMQ notification queues', 'LDAP'];
 
 test.serial('a healthy deployment: one OK line per check, exit 0', async (t) => {
   const run = await check();
@@ -72,7 +75,8 @@ test.serial('FreeIPA down and RabbitMQ unreachable: a FAIL line each, the rest O
   t.is(run.code, 1);
   t.is(run.lines.length, WHAT.length, run.stdout);
   const failed = run.lines.filter((l) => l.startsWith('FAIL'));
-  t.deepEqual(failed.map((l) => WHAT.find((w) => l.startsWith(`FAIL ${w}`))), ['FreeIPA login', 'FreeIPA role', 'RabbitMQ']);
+  t.deepEqual(failed.map((l) => WHAT.find((w) => l.startsWith(`FAIL ${w}`))), ['FreeIPA login', 'FreeIPA role', 'RabbitMQ', 'RabbitMQ']);
+  t.regex(failed[3]!, /^FAIL RabbitMQ notification queues: not checked: no broker answered — fix the RabbitMQ line first/);
   t.regex(failed[0]!, /^FAIL FreeIPA login to https:\/\/ipa\.example\.test:1\/ipa .*: .+ — check \[freeipa\] server and url/);
   t.regex(failed[2]!, /^FAIL RabbitMQ amqp:\/\/guest@127\.0\.0\.1:1\/%2F: .*ECONNREFUSED.* — check \[DEFAULT\] transport_url/);
   t.false(run.stdout.includes('guest:guest'), 'no password in the output');

@@ -148,15 +148,26 @@
 #   ssl_key_file), for brokers that require one.
 # @param oslo_messaging_rabbit_ssl_key_file
 #   [oslo_messaging_rabbit] ssl_key_file: Private key of ssl_cert_file.
-# @param notifications_queue
-#   [notifications] queue: Durable queue of our own; several listeners share it.
 # @param notifications_exchanges
-#   [notifications] exchanges: Exchanges the queue is bound on.
+#   [notifications] exchanges: Exchanges the <topic>.<priority> queues are bound on: Nova's and
+#   Neutron's control_exchange.
 # @param notifications_topics
-#   [notifications] topics: Topics bound as <topic>.info; empty means [DEFAULT] notifications_topic.
+#   [notifications] topics: Topics read, from the queues oslo.messaging declares for them,
+#   <topic>.<priority>; empty means [DEFAULT] notifications_topic.
+# @param notifications_priorities
+#   [notifications] priorities: Notification priorities read (oslo.messaging's audit, debug, info,
+#   warn, error, critical, sample); Nova and Neutron send info and error.
 # @param notifications_exchange_durable
-#   [notifications] exchange_durable: Durability the exchanges are declared with; must match
-#   oslo.messaging amqp_durable_queues.
+#   [notifications] exchange_durable: Set as [oslo_messaging_rabbit] amqp_durable_queues in
+#   nova.conf and neutron.conf: the exchanges and <topic>.<priority> queues are then durable, as
+#   oslo.messaging declares them (always with queue_type = quorum).
+# @param notifications_queue_type
+#   [notifications] queue_type: quorum when nova.conf and neutron.conf have [oslo_messaging_rabbit]
+#   rabbit_quorum_queue = true, classic otherwise. Also the type of the listener's own retry and
+#   dead-letter queues (RabbitMQ 3.10+ for quorum).
+# @param notifications_retry_queue_prefix
+#   [notifications] retry_queue_prefix: Name prefix of the listener's delay queues,
+#   <prefix>.retry.<ms>.
 # @param notifications_dead_letter_queue
 #   [notifications] dead_letter_queue: Where messages that can never be applied go, with the reason
 #   in a header.
@@ -337,10 +348,12 @@ class novajoin (
   String $oslo_messaging_rabbit_ssl_ca_file = '',
   String $oslo_messaging_rabbit_ssl_cert_file = '',
   String $oslo_messaging_rabbit_ssl_key_file = '',
-  String $notifications_queue = 'novajoin',
   Array[String[1]] $notifications_exchanges = ['nova', 'neutron'],
   Array[String[1]] $notifications_topics = [],
+  Array[String[1]] $notifications_priorities = ['info', 'error'],
   Boolean $notifications_exchange_durable = false,
+  Enum['classic', 'quorum'] $notifications_queue_type = 'classic',
+  String $notifications_retry_queue_prefix = 'novajoin',
   String $notifications_dead_letter_queue = 'novajoin.dead',
   Integer[1, 1000] $notifications_prefetch = 32,
   Variant[Integer[1], Float[0.01, default]] $notifications_retry_initial = 1,

@@ -6,6 +6,7 @@
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { checkFreeIpa, checkLdap, checkOpenStack, checkRabbit, formatLine, type CheckContext, type CheckLine } from '../check/checks.js';
+import { checkNotificationQueues } from '../check/rabbit-queues.js';
 import { createLogger } from '../log/logger.js';
 import { commandArgs, configFileArg, loadConfiguration } from './common.js';
 
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     serviceCredentials: { ...config.serviceCredentials, timeoutMs: cap(config.serviceCredentials.timeoutMs) },
   };
   const ctx: CheckContext = { config: capped, logger, timeoutMs };
-  const results = await Promise.all([checkFreeIpa(ctx), checkOpenStack(ctx), checkRabbit(ctx), checkLdap(ctx)]);
+  const results = await Promise.all([checkFreeIpa(ctx), checkOpenStack(ctx), checkRabbit(ctx), checkNotificationQueues(ctx), checkLdap(ctx)]);
   const lines = results.flat();
   for (const line of lines) print(line);
   return lines.every((l) => l.ok) ? 0 : 1;

@@ -8,6 +8,7 @@
  * for production, and it refuses to listen on anything but loopback unless
  * told.
  */
+import { consumedQueues } from '../notify/topology.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     const broker = await brokerAnswers(config.notifications.transportUrl, config.notifications.tls, 3000);
     if (broker.ok) {
       notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
-      notifyLine = `consuming queue ${config.notifications.queue} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
+      notifyLine = `consuming ${consumedQueues(config.notifications).join(', ')} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
     } else {
       notifyLine = `NOT STARTED: no RabbitMQ answered at ${broker.display} (${broker.reason}); deletes and updates are not followed. Start RabbitMQ or set [DEFAULT] transport_url in --config-file.`;
     }

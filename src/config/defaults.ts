@@ -27,6 +27,9 @@ export interface OptionSpec {
 
 const o = (spec: OptionSpec): OptionSpec => spec;
 
+/** oslo.messaging's notification priorities (notify/dispatcher.py PRIORITIES): the queues its notifier may declare are `<topic>.<priority>`. */
+export const OSLO_PRIORITIES = ['audit', 'debug', 'info', 'warn', 'error', 'critical', 'sample'] as const;
+
 export const OPTIONS: readonly OptionSpec[] = [
   // ---- [DEFAULT]: the Python novajoin's options, same names and meanings.
   o({ section: 'DEFAULT', name: 'join_listen', type: 'string', default: '0.0.0.0', help: 'IP address novajoin-server listens on.' }),
@@ -90,10 +93,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_ca_file', type: 'string', default: '', help: 'CA certificate(s) the broker\'s certificate is verified against; empty: the system CAs.' }),
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_cert_file', type: 'string', default: '', help: 'Client certificate presented to the broker (with ssl_key_file), for brokers that require one.' }),
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_key_file', type: 'string', default: '', help: 'Private key of ssl_cert_file.' }),
-  o({ section: 'notifications', name: 'queue', type: 'string', default: 'novajoin', help: 'Durable queue of our own; several listeners share it.' }),
-  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the queue is bound on.' }),
-  o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics bound as <topic>.info; empty means [DEFAULT] notifications_topic.' }),
-  o({ section: 'notifications', name: 'exchange_durable', type: 'bool', default: false, help: 'Durability the exchanges are declared with; must match oslo.messaging amqp_durable_queues.' }),
+  o({ section: 'notifications', name: 'queue', type: 'string', default: '', ignored: true, help: 'No effect: the listener reads the queues oslo.messaging declares for each topic, <topic>.<priority> (a queue of our own would leave those filling up).' }),
+  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the <topic>.<priority> queues are bound on: Nova\'s and Neutron\'s control_exchange.' }),
+  o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics read, from the queues oslo.messaging declares for them, <topic>.<priority>; empty means [DEFAULT] notifications_topic.' }),
+  o({ section: 'notifications', name: 'priorities', type: 'list', default: ['info', 'error'], help: 'Notification priorities read (oslo.messaging\'s audit, debug, info, warn, error, critical, sample); Nova and Neutron send info and error.' }),
+  o({ section: 'notifications', name: 'exchange_durable', type: 'bool', default: false, help: 'Set as [oslo_messaging_rabbit] amqp_durable_queues in nova.conf and neutron.conf: the exchanges and <topic>.<priority> queues are then durable, as oslo.messaging declares them (always with queue_type = quorum).' }),
+  o({ section: 'notifications', name: 'queue_type', type: 'enum', default: 'classic', choices: ['classic', 'quorum'], help: 'quorum when nova.conf and neutron.conf have [oslo_messaging_rabbit] rabbit_quorum_queue = true, classic otherwise. Also the type of the listener\'s own retry and dead-letter queues (RabbitMQ 3.10+ for quorum).' }),
+  o({ section: 'notifications', name: 'retry_queue_prefix', type: 'string', default: 'novajoin', help: 'Name prefix of the listener\'s delay queues, <prefix>.retry.<ms>.' }),
   o({ section: 'notifications', name: 'dead_letter_queue', type: 'string', default: 'novajoin.dead', help: 'Where messages that can never be applied go, with the reason in a header.' }),
   o({ section: 'notifications', name: 'prefetch', type: 'int', default: 32, min: 1, max: 1000, help: 'Unacknowledged messages in flight per listener.' }),
   o({ section: 'notifications', name: 'retry_initial', type: 'float', default: 1, min: 0.01, help: 'Seconds before the first retry of a transient failure.' }),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KNOWN_SECTIONS, OPTIONS, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
+import { KNOWN_SECTIONS, OPTIONS, OSLO_PRIORITIES, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { IniSyntaxError, parseIni, type IniSections } from './ini.js';
 import { parseValue, type OptionValue } from './parse-value.js';
@@ -209,10 +209,12 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
         certFile: s('oslo_messaging_rabbit', 'ssl_cert_file'),
         keyFile: s('oslo_messaging_rabbit', 'ssl_key_file'),
       },
-      queue: s('notifications', 'queue'),
       exchanges: l('notifications', 'exchanges'),
       topics: topics.length > 0 ? topics : [s('DEFAULT', 'notifications_topic')],
+      priorities: l('notifications', 'priorities').map((p) => p.toLowerCase()),
       exchangeDurable: b('notifications', 'exchange_durable'),
+      queueType: s('notifications', 'queue_type') as 'classic' | 'quorum',
+      retryQueuePrefix: s('notifications', 'retry_queue_prefix'),
       deadLetterQueue: s('notifications', 'dead_letter_queue'),
       prefetch: n('notifications', 'prefetch'),
       retryInitialMs: seconds('notifications', 'retry_initial'),
@@ -264,6 +266,10 @@ function crossCheck(where: string, config: Config): void {
   }
   if (!/^(rabbit|amqps?):\/\//.test(config.notifications.transportUrl)) {
     throw new ConfigError(where, 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');
+  }
+  const unknownPriority = config.notifications.priorities.find((p) => !(OSLO_PRIORITIES as readonly string[]).includes(p));
+  if (unknownPriority !== undefined || config.notifications.priorities.length === 0) {
+    throw new ConfigError(where, 'notifications', 'priorities', `${unknownPriority ? `"${unknownPriority}" is not` : 'needs at least one of'} oslo.messaging's priorities (${OSLO_PRIORITIES.join(', ')})`);
   }
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(config.naming.domain)) {
     throw new ConfigError(where, 'DEFAULT', 'domain', `"${config.naming.domain}" is not a DNS domain name`);

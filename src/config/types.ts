@@ -98,10 +98,12 @@ export interface Config {
     readonly transportUrl: string;
     /** [oslo_messaging_rabbit] TLS to the broker. */
     readonly tls: BrokerTlsFiles;
-    readonly queue: string;
     readonly exchanges: readonly string[];
     readonly topics: readonly string[];
+    readonly priorities: readonly string[];
     readonly exchangeDurable: boolean;
+    readonly queueType: 'classic' | 'quorum';
+    readonly retryQueuePrefix: string;
     readonly deadLetterQueue: string;
     readonly prefetch: number;
     readonly retryInitialMs: number;

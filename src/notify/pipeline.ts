@@ -188,7 +188,7 @@ export class DeliveryPipeline {
       { [HEADER.attempt]: attempt, [HEADER.lastError]: headerText(describeError(error)) },
       { expiration: String(delayMs) },
     );
-    const queue = retryQueueName(config.queue, level);
+    const queue = retryQueueName(config.retryQueuePrefix, level);
     if (!(await publishConfirmed(d.session, queue, d.msg.content, options, this.o.publishTimeoutMs))) {
       this.requeue(d, envelope.eventType, envelope.uniqueId);
       return;
