@@ -1,8 +1,8 @@
 /**
  * The test FreeIPA for the benchmark: the emulator's HTTPS front (same
  * envelope, sessions, Referer and Host checks, error codes) over its memory
- * store, with password login and a test CA. Memory rather than slapd because
- * the benchmark measures novajoin, not slapd; password rather than Kerberos
+ * store, with password login and a test CA. Memory rather than 389-ds because
+ * the benchmark measures novajoin, not 389-ds; password rather than Kerberos
  * because a KDC adds nothing to a per-call cost the latency knob already sets
  * (the session cookie is reused either way: one login per process).
  */

@@ -12,7 +12,6 @@ packages=(
   krb5-kdc           # tests: a real MIT KDC (krb5kdc, kdb5_util)
   krb5-admin-server  # tests: kadmin.local for principals and keytabs
   krb5-user          # tests: kinit/klist for the simulated guest
-  slapd              # tests: OpenLDAP holding the FreeIPA tree
   ldap-utils         # tests: ldapadd/ldapsearch for seeding and checks
   openssl            # tests: the test CA and server certificates
   cloud-init         # tests: `cloud-init schema` on the guest cloud-config
@@ -44,7 +43,7 @@ if ((${#missing[@]})); then
   fi
   echo "bootstrap: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d keeps the packages' own daemons (slapd, krb5kdc) from being
+  # policy-rc.d keeps the packages' own daemons (krb5kdc) from being
   # started by their postinst: the tests start private instances instead.
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

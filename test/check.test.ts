@@ -9,8 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FreeIpaClient } from '../src/freeipa/client.js';
-import { ensureRbac } from '../src/setup/rbac.js';
 import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
 import { runNovajoin, stackEnv, writeStackConfig, type StackConfigOptions } from './support/novajoin-cli.js';
 import { startOpenStack, type OpenStackServers } from './support/openstack-servers.js';
@@ -23,25 +21,7 @@ test.before(async () => {
   stack = await startIpaStack();
   openstack = await startOpenStack();
   dir = await mkdtemp(join(tmpdir(), 'novajoin-check-test-'));
-  // What ipa-setup leaves behind, so the role line can be OK.
-  const added = await stack.emulator.rpc('host_add', ['novajoin.example.test'], { force: true });
-  if (added.error) throw new Error(added.error.message);
-  const admin = new FreeIpaClient({
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
-    auth: { kind: 'password', user: 'admin', password: stack.adminPassword },
-    apiVersion: '2.230',
-    timeoutMs: 20_000,
-    retries: 0,
-    maxConcurrency: 2,
-    lookup: stack.lookup,
-  });
-  try {
-    await ensureRbac({ client: admin, principal: stack.clientPrincipal });
-  } finally {
-    await admin.close();
-  }
+  // The stack has already run ipa-setup's role steps as admin, so the role lines can be OK.
 });
 
 test.after.always(async () => {
@@ -112,6 +92,21 @@ test.serial('a Keystone that never answers fails within the check timeout', asyn
     t.true(run.lines.some((l) => l.startsWith('OK FreeIPA login')));
   } finally {
     await openstack.setMode('keystone', 'up');
+  }
+});
+
+test.serial('a permission missing from the principal\'s privilege is named, with the ipa command that adds it', async (t) => {
+  const permissionDn = `cn=Revoke Certificate,cn=permissions,cn=pbac,${stack.suffix}`;
+  const privilegeDn = `cn=Nova Host Management,cn=privileges,cn=pbac,${stack.suffix}`;
+  await stack.emulator.store.modify(permissionDn, [{ op: 'delete', attr: 'member', values: [privilegeDn] }]);
+  try {
+    const run = await check();
+    t.is(run.code, 1);
+    const failed = run.lines.filter((l) => l.startsWith('FAIL'));
+    t.is(failed.length, 1, run.stdout);
+    t.regex(failed[0] ?? '', /^FAIL FreeIPA role "Nova Host Manager".*: nova\/novajoin\.example\.test@EXAMPLE\.TEST lacks "Revoke Certificate" — ipa privilege-add-permission "Nova Host Management" --permissions="Revoke Certificate"$/);
+  } finally {
+    await stack.emulator.store.modify(permissionDn, [{ op: 'add', attr: 'member', values: [privilegeDn] }]);
   }
 });
 

@@ -1,6 +1,6 @@
 /**
  * The FreeIPA client against the test FreeIPA (emulator over HTTPS, real MIT
- * KDC, real slapd): Kerberos and password logins, one shared login, session
+ * KDC, real 389-ds): Kerberos and password logins, one shared login, session
  * expiry, batch, every command builder on its success and one error path,
  * and what reaches the log.
  */

@@ -2,7 +2,7 @@
  * The emulator as the test stack runs it: HTTPS with a test CA, SPNEGO
  * accepted through a real MIT KDC (tokens made from the client keytab with
  * the `kerberos` package), password logins checked against the KDC, entries
- * in a real slapd, writes limited to the service principal and admin.
+ * in a real 389 Directory Server, writes limited to the service principal and admin.
  */
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
@@ -129,20 +129,20 @@ test.serial('an expired or invalidated session is 401; logging in again works', 
   t.is((await sessionCall(cookieOf(relogin), 'ping')).res.status, 200);
 });
 
-test('entries live in slapd, and enrollment binds to slapd as the host with the OTP', async (t) => {
+test('entries live in 389-ds, and enrollment binds to 389-ds as the host with the OTP', async (t) => {
   const login = await passwordLogin('admin', stack.adminPassword);
   const cookie = cookieOf(login);
   const fqdn = 'ldap1.example.test';
   const otp = 'Bulk-Enrollment-1';
   const add = await sessionCall(cookie, 'host_add', [fqdn], { force: true, userpassword: otp });
   t.is(add.json.error, null);
-  const slapd = stack.slapd;
-  if (!slapd) return t.fail('the default stack keeps entries in slapd');
+  const dirsrv = stack.dirsrv;
+  if (!dirsrv) return t.fail('the default stack keeps entries in 389-ds');
   const hostDn = `fqdn=${fqdn},cn=computers,cn=accounts,${stack.suffix}`;
 
-  const root = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 5000 });
+  const root = new Client({ url: dirsrv.url, timeout: 5000, connectTimeout: 5000 });
   try {
-    await root.bind(slapd.rootDn, slapd.rootPassword);
+    await root.bind(dirsrv.rootDn, dirsrv.rootPassword);
     const { searchEntries } = await root.search(hostDn, { scope: 'base', attributes: ['fqdn', 'krbPrincipalName', 'objectClass'] });
     t.deepEqual(searchEntries[0]?.fqdn, fqdn);
     t.deepEqual(searchEntries[0]?.krbPrincipalName ?? [], [], 'no principal before enrollment');
@@ -150,7 +150,7 @@ test('entries live in slapd, and enrollment binds to slapd as the host with the 
     await root.unbind();
   }
   const asHost = async (password: string) => {
-    const c = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 5000 });
+    const c = new Client({ url: dirsrv.url, timeout: 5000, connectTimeout: 5000 });
     try {
       await c.bind(hostDn, password);
       return true;
@@ -170,7 +170,7 @@ test('entries live in slapd, and enrollment binds to slapd as the host with the 
   t.true(shown.json.result.result.has_keytab);
 });
 
-test('the system account reads hosts from slapd (paged) but never their OTP', async (t) => {
+test('the system account reads hosts from 389-ds (paged) but never their OTP', async (t) => {
   const login = await passwordLogin('admin', stack.adminPassword);
   const add = await sessionCall(cookieOf(login), 'host_add', ['sys1.example.test'], { force: true, userpassword: 'Secret-otp-9', description: 'novajoin:v1 test' });
   t.is(add.json.error, null);

@@ -1,5 +1,5 @@
 /**
- * `novajoin ipa-setup` as a subprocess against the real KDC, slapd and test
+ * `novajoin ipa-setup` as a subprocess against the real KDC, dirsrv and test
  * FreeIPA server: the RBAC objects and the service principal, twice with the
  * same result; a real keytab (see support/getkeytab-kadmin.sh for why it is
  * not ipa-getkeytab) fetched with an admin ticket from a private cache that
@@ -28,7 +28,8 @@ let keytab: string;
 let getkeytabLog: string;
 
 test.before(async () => {
-  stack = await startIpaStack();
+  // The stack itself does not run ipa-setup here: this file shows what a first run creates.
+  stack = await startIpaStack({ setupRole: false });
   dir = await mkdtemp(join(tmpdir(), 'novajoin-ipa-setup-test-'));
   keytab = join(dir, 'nova.keytab');
   getkeytabLog = join(dir, 'getkeytab.log');
@@ -70,7 +71,7 @@ test.serial('ipa-setup creates the role, privilege, permissions, principal and k
   const first = await setup([]);
   t.is(first.code, 0, first.stderr);
   t.is(first.stdout, '', 'nothing on stdout without --precreate');
-  t.regex(first.stderr, /created +permission "Modify host password"/);
+  t.regex(first.stderr, /created +permission "Modify managedBy of novajoin hosts"/);
   t.regex(first.stderr, /created +role "Nova Host Manager" has member nova\/novajoin\.example\.test@EXAMPLE\.TEST/);
   t.regex(first.stderr, /created +keytab /);
   t.false(first.stderr.includes(stack.adminPassword), 'the password never appears');
@@ -80,8 +81,10 @@ test.serial('ipa-setup creates the role, privilege, permissions, principal and k
   t.deepEqual(state.role['member_service'], [`nova/${NOVAJOIN_HOST}@${stack.realm}`]);
   const held = (state.privilege['memberof_permission'] as string[]).map((p) => p.toLowerCase()).sort();
   t.deepEqual(held, [...PERMISSIONS.map((p) => p.name), ...SYSTEM_PERMISSIONS].map((p) => p.toLowerCase()).sort());
-  t.deepEqual(state.permissions[0]?.['attrs'], ['userpassword']);
-  t.deepEqual(state.permissions[3]?.['type'], ['service']);
+  t.deepEqual(state.permissions[0]?.['attrs'], ['managedby']);
+  t.deepEqual(state.permissions[0]?.['type'], ['service']);
+  t.deepEqual(state.permissions[1]?.['attrs'], ['managedby']);
+  t.deepEqual(state.permissions[1]?.['type'], ['host']);
 
   // A real keytab: 0600, and the KDC accepts its key.
   t.is((await stat(keytab)).mode & 0o777, 0o600);

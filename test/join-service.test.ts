@@ -1,6 +1,6 @@
 /**
  * novajoin-server end to end: real HTTP to the running service, the test
- * FreeIPA server on slapd and the KDC, Keystone and Glance test servers.
+ * FreeIPA server on 389-ds and the KDC, Keystone and Glance test servers.
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The LDAP inventory reader against a real slapd holding FreeIPA's tree:
+ * The LDAP inventory reader against a real 389 Directory Server holding FreeIPA's tree:
  * 2,000 hosts of ours (as the FreeIPA emulator writes them) among others,
  * paged reads, filter values that try to inject, TLS against the right and the
  * wrong CA, a refused bind, and a directory that is down or silent.
@@ -18,17 +18,17 @@ import {
   type HostRecord,
   type InventoryOptions,
 } from '../src/freeipa/ldap-inventory.js';
-import { startSlapd, type Slapd } from './support/slapd.js';
+import { startDirSrv, type DirSrv } from './support/dirsrv.js';
 import { freePort } from './support/tmp.js';
 
 const OURS = 2_000;
 const SYS_PASSWORD = `sys-${randomUUID()}`;
-let slapd: Slapd;
+let dirsrv: DirSrv;
 let sysDn: string;
 /** fqdn -> instance id of every host of ours. */
 const ours = new Map<string, string>();
 
-const hostDn = (fqdn: string) => `fqdn=${fqdn},cn=computers,cn=accounts,${slapd.suffix}`;
+const hostDn = (fqdn: string) => `fqdn=${fqdn},cn=computers,cn=accounts,${dirsrv.suffix}`;
 
 /** A host as host_add writes it (reference/freeipa-api.md 4.2); every 3rd one enrolled. */
 function hostEntry(fqdn: string, description: string | null, i: number): Record<string, string | string[]> {
@@ -64,9 +64,9 @@ async function addAll(client: Client, entries: Array<[string, Record<string, str
 }
 
 test.before(async () => {
-  slapd = await startSlapd();
-  const root = new Client({ url: slapd.url, timeout: 30_000, connectTimeout: 5_000 });
-  await root.bind(slapd.rootDn, slapd.rootPassword);
+  dirsrv = await startDirSrv();
+  const root = new Client({ url: dirsrv.url, timeout: 30_000, connectTimeout: 5_000 });
+  await root.bind(dirsrv.rootDn, dirsrv.rootPassword);
   try {
     const entries: Array<[string, Record<string, string | string[]>]> = [];
     for (let i = 0; i < OURS; i++) {
@@ -87,10 +87,10 @@ test.before(async () => {
     others.forEach(([fqdn, description], i) => entries.push([hostDn(fqdn), hostEntry(fqdn, description, i + 1)]));
     // Something outside cn=computers carrying our marker must not show up as a host.
     const stray = hostEntry('stray.example.test', formatBinding({ kind: 'host', instanceId: randomUUID(), projectId: 'p1', generation: 1, issuedAt: 1 }), 1);
-    entries.push([`fqdn=stray.example.test,cn=etc,${slapd.suffix}`, stray]);
+    entries.push([`fqdn=stray.example.test,cn=etc,${dirsrv.suffix}`, stray]);
     // Services: two managed by vm-0001, one by vm-0002 and vm-0003, one by a host not ours.
     const service = (principal: string, managers: string[]): [string, Record<string, string | string[]>] => [
-      `krbprincipalname=${principal},cn=services,cn=accounts,${slapd.suffix}`,
+      `krbprincipalname=${principal},cn=services,cn=accounts,${dirsrv.suffix}`,
       {
         objectClass: ['krbprincipal', 'krbprincipalaux', 'krbticketpolicyaux', 'ipaobject', 'ipaservice', 'pkiuser', 'ipakrbprincipal', 'top'],
         krbPrincipalName: principal,
@@ -106,7 +106,7 @@ test.before(async () => {
       service('HTTP/vip.example.test@EXAMPLE.TEST', ['vm-0002.example.test', 'vm-0003.example.test']),
       service('HTTP/manual-1.example.test@EXAMPLE.TEST', ['manual-1.example.test']),
     );
-    sysDn = `uid=novajoin,cn=sysaccounts,cn=etc,${slapd.suffix}`;
+    sysDn = `uid=novajoin,cn=sysaccounts,cn=etc,${dirsrv.suffix}`;
     entries.push([sysDn, { objectClass: ['account', 'simplesecurityobject'], uid: 'novajoin', userPassword: SYS_PASSWORD }]);
     await addAll(root, entries);
   } finally {
@@ -115,11 +115,11 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  await slapd?.stop();
+  await dirsrv?.stop();
 });
 
 function options(over: Partial<InventoryOptions> = {}): InventoryOptions {
-  return { url: slapd.url, baseDn: slapd.suffix, pageSize: 100, timeoutMs: 5_000, ...over };
+  return { url: dirsrv.url, baseDn: dirsrv.suffix, pageSize: 100, timeoutMs: 5_000, ...over };
 }
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -141,7 +141,8 @@ test('paged read returns exactly our 2,000 hosts, over many pages', async (t) =>
 });
 
 test('a host record carries the binding and the enrollment state', async (t) => {
-  const inv = new LdapInventory(options());
+  // FreeIPA shows hosts to authenticated binds only ("System: Read Hosts").
+  const inv = new LdapInventory(options({ bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   const [enrolled] = await collect(inv.hosts({ fqdn: 'vm-0003.example.test' }));
   const [waiting] = await collect(inv.hosts({ fqdn: 'vm-0004.example.test' }));
@@ -173,7 +174,7 @@ test('fqdn values are data, never filter syntax', async (t) => {
 });
 
 test('services: all of them, or only those managed by given hosts', async (t) => {
-  const inv = new LdapInventory(options({ pageSize: 2 }));
+  const inv = new LdapInventory(options({ pageSize: 2, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   const all = await collect(inv.services());
   t.deepEqual(all.map((s) => s.principal).sort(), [
@@ -198,33 +199,40 @@ test('services: all of them, or only those managed by given hosts', async (t) =>
   t.deepEqual(await collect(inv.services({ managedByDns: ['fqdn=*)(objectClass=*,cn=computers'] })), []);
 });
 
+test('an anonymous bind sees no host and no service, as in FreeIPA', async (t) => {
+  const inv = new LdapInventory(options());
+  t.teardown(() => inv.close());
+  t.deepEqual(await collect(inv.hosts()), []);
+  t.deepEqual(await collect(inv.services()), []);
+});
+
 test('LDAPS verified against the CA file works', async (t) => {
-  const inv = new LdapInventory(options({ url: slapd.ldapsUrl, caFile: slapd.caFile, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
+  const inv = new LdapInventory(options({ url: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   t.is((await collect(inv.hosts())).length, OURS);
 });
 
 test('StartTLS verified against the CA file works', async (t) => {
-  const inv = new LdapInventory(options({ starttls: true, caFile: slapd.caFile, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
+  const inv = new LdapInventory(options({ starttls: true, caFile: dirsrv.caFile, bindDn: sysDn, bindPassword: SYS_PASSWORD }));
   t.teardown(() => inv.close());
   t.is((await collect(inv.hosts({ fqdn: 'vm-0010.example.test' }))).length, 1);
 });
 
 test('several LDAP servers (FreeIPA replicas): one that cannot be reached is skipped, the next one answers', async (t) => {
-  const inv = new LdapInventory(options({ url: 'ldap://127.0.0.1:1', urls: ['ldap://127.0.0.1:1', slapd.url], bindDn: sysDn, bindPassword: SYS_PASSWORD, timeoutMs: 2_000 }));
+  const inv = new LdapInventory(options({ url: 'ldap://127.0.0.1:1', urls: ['ldap://127.0.0.1:1', dirsrv.url], bindDn: sysDn, bindPassword: SYS_PASSWORD, timeoutMs: 2_000 }));
   t.teardown(() => inv.close());
   t.is((await collect(inv.hosts({ fqdn: 'vm-0010.example.test' }))).length, 1);
   // A refusal is not unavailability: a wrong password fails at once instead of trying the others.
-  const refused = new LdapInventory(options({ urls: [slapd.url, 'ldap://127.0.0.1:1'], bindDn: sysDn, bindPassword: 'wrong' }));
+  const refused = new LdapInventory(options({ urls: [dirsrv.url, 'ldap://127.0.0.1:1'], bindDn: sysDn, bindPassword: 'wrong' }));
   t.teardown(() => refused.close());
   await t.throwsAsync(() => collect(refused.hosts()), { instanceOf: LdapAuthError });
 });
 
 test('LDAPS or StartTLS against the wrong CA: a clear TLS error, no data', async (t) => {
   for (const over of [
-    { url: slapd.ldapsUrl, caFile: slapd.otherCaFile },
-    { url: slapd.ldapsUrl, caFile: slapd.otherCaFile, bindDn: sysDn, bindPassword: SYS_PASSWORD },
-    { starttls: true, caFile: slapd.otherCaFile, bindDn: sysDn, bindPassword: SYS_PASSWORD },
+    { url: dirsrv.ldapsUrl, caFile: dirsrv.otherCaFile },
+    { url: dirsrv.ldapsUrl, caFile: dirsrv.otherCaFile, bindDn: sysDn, bindPassword: SYS_PASSWORD },
+    { starttls: true, caFile: dirsrv.otherCaFile, bindDn: sysDn, bindPassword: SYS_PASSWORD },
   ]) {
     const inv = new LdapInventory(options(over));
     const err = await t.throwsAsync(collect(inv.hosts()), { instanceOf: LdapTlsError });
@@ -238,7 +246,7 @@ test('a wrong bind password gives LdapAuthError', async (t) => {
   t.teardown(() => inv.close());
   const err = await t.throwsAsync(collect(inv.hosts()), { instanceOf: LdapAuthError });
   t.false(err?.message.includes('wrong'), 'the password is not in the message');
-  const unknown = new LdapInventory(options({ bindDn: `uid=nobody,cn=sysaccounts,cn=etc,${slapd.suffix}`, bindPassword: 'x' }));
+  const unknown = new LdapInventory(options({ bindDn: `uid=nobody,cn=sysaccounts,cn=etc,${dirsrv.suffix}`, bindPassword: 'x' }));
   await t.throwsAsync(collect(unknown.services()), { instanceOf: LdapAuthError });
   await unknown.close();
 });
@@ -251,7 +259,7 @@ test('a DN without a password is refused up front (it would be an anonymous bind
 
 test('nothing listening: LdapUnavailableError', async (t) => {
   const port = await freePort();
-  for (const over of [{}, { bindDn: sysDn, bindPassword: SYS_PASSWORD }, { starttls: true, caFile: slapd.caFile }]) {
+  for (const over of [{}, { bindDn: sysDn, bindPassword: SYS_PASSWORD }, { starttls: true, caFile: dirsrv.caFile }]) {
     const inv = new LdapInventory(options({ url: `ldap://127.0.0.1:${port}`, timeoutMs: 2_000, ...over }));
     await t.throwsAsync(collect(inv.hosts()), { instanceOf: LdapUnavailableError });
     await inv.close();
@@ -273,8 +281,8 @@ test('a server that accepts but never answers: LdapUnavailableError once the dea
   for (const over of [
     {},
     { bindDn: sysDn, bindPassword: SYS_PASSWORD },
-    { starttls: true, caFile: slapd.caFile },
-    { url: `ldaps://127.0.0.1:${port}`, caFile: slapd.caFile },
+    { starttls: true, caFile: dirsrv.caFile },
+    { url: `ldaps://127.0.0.1:${port}`, caFile: dirsrv.caFile },
   ]) {
     const inv = new LdapInventory(options({ url: `ldap://127.0.0.1:${port}`, timeoutMs: 300, ...over }));
     await t.throwsAsync(collect(inv.hosts()), { instanceOf: LdapUnavailableError });

@@ -3,7 +3,7 @@
  * own publisher (python3-oslo.messaging, configured from the README's
  * nova.conf and neutron.conf blocks) to RabbitMQ, consumed by the listener
  * with the shipped [notifications] defaults, applied to the test FreeIPA
- * server (on slapd and the KDC), and FreeIPA's state checked after each. The
+ * server (on 389-ds and the KDC), and FreeIPA's state checked after each. The
  * file has a RabbitMQ virtual host of its own, so the real names are used.
  */
 import test from 'ava';

@@ -1,6 +1,6 @@
 /**
  * Resync at scale: 2,000 Nova servers (two pages of 1,000) and 2,000 hosts
- * of ours in the test FreeIPA (slapd-backed, read through LDAP paging), with
+ * of ours in the test FreeIPA (389-ds-backed, read through LDAP paging), with
  * a little drift among them. Durations go to the test log; nothing is timed.
  */
 import test from 'ava';

@@ -1,6 +1,6 @@
 /**
  * `novajoin resync` as an operator runs it (a real subprocess, a join.conf,
- * the real KDC, slapd, test FreeIPA server and OpenStack test servers): a
+ * the real KDC, dirsrv, test FreeIPA server and OpenStack test servers): a
  * seeded drift is reported exactly, a dry run writes nothing, --apply
  * converges through the listener's code, and a second run finds nothing.
  */

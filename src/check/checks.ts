@@ -156,10 +156,36 @@ async function membershipOnly(client: FreeIpaClient, principal: string, deadline
     if (error instanceof NotFoundError) return { ok: false, what, why: `FreeIPA has neither a readable role "${ROLE}" nor the service ${principal}`, fix };
     throw error;
   }
-  if (roles.includes(ROLE.toLowerCase())) {
-    return { ok: true, what: `FreeIPA: ${principal} is a member of role "${ROLE}" (the role itself is not readable from here, so its privileges were not checked)` };
+  if (!roles.includes(ROLE.toLowerCase())) {
+    return { ok: false, what, why: `FreeIPA shows no role "${ROLE}" and ${principal} is not in one by that name`, fix };
   }
-  return { ok: false, what, why: `FreeIPA shows no role "${ROLE}" and ${principal} is not in one by that name`, fix };
+  return missingRights(client, principal, deadline, what);
+}
+
+/**
+ * What the principal itself holds: raw, its memberOf lists every role,
+ * privilege and permission it reaches (389-ds's memberOf plugin follows the
+ * nesting), and every authenticated bind may read it. Each missing piece is
+ * named with the `ipa` command that adds it.
+ */
+async function missingRights(client: FreeIpaClient, principal: string, deadline: number, what: string): Promise<CheckLine> {
+  const raw = (await client.call(serviceShow(principal, { all: true, raw: true }), { deadline })).result;
+  const groups = lower(raw['memberof']).map((dn) => /^cn=([^,]+),cn=(privileges|permissions),cn=pbac,/i.exec(dn)).filter((m) => m !== null);
+  const privileges = new Set(groups.filter((m) => m[2] === 'privileges').map((m) => m[1]));
+  const permissions = new Set(groups.filter((m) => m[2] === 'permissions').map((m) => m[1]));
+  if (!privileges.has(PRIVILEGE.toLowerCase())) {
+    return { ok: false, what, why: `${principal} does not hold privilege "${PRIVILEGE}"`, fix: `ipa role-add-privilege "${ROLE}" --privileges="${PRIVILEGE}"` };
+  }
+  const missing = [...PERMISSIONS.map((p) => p.name), ...SYSTEM_PERMISSIONS].filter((p) => !permissions.has(p.toLowerCase()));
+  if (missing.length) {
+    return {
+      ok: false,
+      what,
+      why: `${principal} lacks ${missing.map((p) => `"${p}"`).join(', ')}`,
+      fix: missing.map((p) => `ipa privilege-add-permission "${PRIVILEGE}" --permissions="${p}"`).join('; '),
+    };
+  }
+  return { ok: true, what: `${what} (as ${principal} holds them)` };
 }
 
 function lower(value: unknown): string[] {

@@ -23,10 +23,10 @@ const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--password-file F
                           [--precreate FQDN [--otp-file FILE]]
 
 Prepares FreeIPA for novajoin, and may be run again at any time (what exists is kept):
-  - permissions "Modify host password", "Write host certificate", "Modify host userclass",
-    "Modify service managedBy attribute";
-  - privilege "Nova Host Management" with those and FreeIPA's host, service and DNS
-    system permissions; role "Nova Host Manager" with that privilege;
+  - permissions "Modify service managedBy attribute" and "Modify managedBy of novajoin hosts";
+  - privilege "Nova Host Management" with those, FreeIPA's host, service and DNS
+    permissions and the certificate operations "Retrieve Certificates from the CA" and
+    "Revoke Certificate"; role "Nova Host Manager" with that privilege;
   - the service nova/<fqdn> as the role's member, and its keytab (ipa-getkeytab).
 
   --password-file      file holding the admin password (else it is asked for, without echo)

@@ -11,7 +11,14 @@ import type { IpaMessage } from './wire.js';
 
 export interface CommandContext {
   readonly env: IpaEnv;
+  /** The directory as the caller sees it: the directory, not the command, decides each right. */
   readonly store: IpaStore;
+  /**
+   * The directory with the server's own rights, for what 389-ds's plugins do
+   * inside FreeIPA whoever asks (memberOf, referential integrity) and for the
+   * checks FreeIPA's framework makes itself.
+   */
+  readonly system: IpaStore;
   /** The authenticated principal (`principal` of the response). */
   readonly principal: string;
   /** The API version the command runs as: the client's, or the server's when none was sent. */

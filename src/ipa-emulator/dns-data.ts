@@ -22,8 +22,9 @@ export function recordLabel(attr: string): string {
   return `${attr.replace(/record$/, '').toUpperCase()} record`;
 }
 
+/** dns_is_enabled asks cn=masters, which every authenticated bind reads: not a right of the caller's. */
 export async function dnsConfigured(ctx: CommandContext): Promise<boolean> {
-  return (await ctx.store.get(containers(ctx.env).dns)) !== null;
+  return (await ctx.system.get(containers(ctx.env).dns)) !== null;
 }
 
 export async function listZones(ctx: CommandContext): Promise<string[]> {

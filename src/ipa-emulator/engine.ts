@@ -19,7 +19,7 @@ import { rbacCommands } from './commands/rbac.js';
 import { serviceCommands } from './commands/service.js';
 import type { IpaEnv } from './layout.js';
 import { convertParams, mapParams } from './params.js';
-import type { IpaStore } from './store.js';
+import { f, type IpaStore } from './store.js';
 import { encodeOutput, hasCapability, messages as msg, parseApiVersion, VERSION_WITHOUT_CAPABILITIES, type IpaMessage } from './wire.js';
 
 export interface RpcErrorBody {
@@ -81,6 +81,8 @@ export class Engine {
   private readonly commands = new Map<string, CommandDef>();
   private readonly writers: Set<string> | null;
   private readonly randomPassword: () => string;
+  /** principal -> the DN of its entry, as 389-ds's "Full Principal" SASL mapping finds it. */
+  private readonly callerDns = new Map<string, string>();
 
   constructor(opts: EngineOptions) {
     this.env = opts.env;
@@ -161,7 +163,8 @@ export class Engine {
     }
     const ctx: CommandContext = {
       env: this.env,
-      store: this.store,
+      store: this.store.actingAs(await this.callerDn(caller.principal)),
+      system: this.store,
       principal: caller.principal,
       version,
       addMessage: (m) => added.push(m),
@@ -175,6 +178,23 @@ export class Engine {
       return { ...result, messages: [...existing, ...added] };
     }
     return result;
+  }
+
+  /**
+   * The entry a principal binds as: FreeIPA's framework binds with the
+   * caller's ticket, which 389-ds maps with (krbPrincipalName=<principal>).
+   * A principal without an entry gets a DN that exists nowhere, so that the
+   * directory refuses it everything.
+   */
+  private async callerDn(principal: string): Promise<string> {
+    const key = principal.toLowerCase();
+    const known = this.callerDns.get(key);
+    if (known) return known;
+    const { entries } = await this.store.search(this.env.suffix, { scope: 'sub', filter: f.eq('krbprincipalname', principal), sizeLimit: 2 });
+    const found = entries.length === 1 ? entries[0]?.dn : undefined;
+    if (!found) return `krbprincipalname=${principal.replace(/[,=+<>#;\\"]/g, '\\$&')},cn=nobody,${this.env.suffix}`;
+    this.callerDns.set(key, found);
+    return found;
   }
 
   /** frontend.verify_client_version: any 2.x is accepted since 4.4. */

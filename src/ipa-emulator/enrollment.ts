@@ -1,7 +1,7 @@
 /**
  * What a guest's `ipa-client-install --password <OTP>` does to the host
  * entry (reference/freeipa-api.md 4.4): ipa-join binds as the host with the
- * OTP (a real LDAP simple bind in the slapd-backed store) and sends the join
+ * OTP (a real LDAP simple bind in the 389-ds-backed store) and sends the join
  * extended operation; ipa-getkeytab then sets the keys. Tests and
  * `novajoin dev` use this to play the guest.
  */

@@ -1,6 +1,6 @@
 /**
  * A FreeIPA-compatible JSON-RPC server for `novajoin dev` (memory store, no
- * Kerberos) and for the tests (entries in a real slapd, SPNEGO through a real
+ * Kerberos) and for the tests (entries in a real 389 Directory Server, SPNEGO through a real
  * KDC). See server.ts for the object tests drive.
  */
 export { startIpaEmulator, type IpaEmulator, type IpaEmulatorOptions, type EmulatorMode, type EmulatorCounters } from './server.js';

@@ -2,10 +2,11 @@
  * FreeIPA's directory layout (ipalib/constants.py DEFAULT_CONFIG, and
  * reference/freeipa-api.md section 4): where each object lives, how its DN
  * is built, and the entries a fresh server starts with (containers, the DNS
- * zone of the domain, the IPA master itself, admin, and the system
- * permissions and privileges that novajoin's setup refers to).
+ * zone of the domain, the IPA master itself, admin, and FreeIPA's managed
+ * permissions and default privileges, from permissions/).
  */
 import { rdn } from './dn.js';
+import { permissionEntries } from './permissions/aci.js';
 import type { IpaEntry } from './store.js';
 
 export interface IpaEnv {
@@ -115,46 +116,6 @@ export function objectTypeOfDn(env: IpaEnv, dn: string): ObjectType | null {
 
 const container = (dn: string, cn: string): IpaEntry => ({ dn, attrs: { objectclass: ['top', 'nsContainer'], cn: [cn] } });
 
-/**
- * System permissions a privilege may reference (a subset of the managed
- * permissions of host.py, service.py and dns.py). `all`-bound ones exist so
- * that adding them to a privilege is refused the way FreeIPA refuses it.
- */
-const SYSTEM_PERMISSIONS: ReadonlyArray<{ cn: string; right: string[]; bind?: string; type: string }> = [
-  { cn: 'System: Read Hosts', right: ['read', 'search', 'compare'], bind: 'all', type: 'host' },
-  { cn: 'System: Add Hosts', right: ['add'], type: 'host' },
-  { cn: 'System: Remove Hosts', right: ['delete'], type: 'host' },
-  { cn: 'System: Modify Hosts', right: ['write'], type: 'host' },
-  { cn: 'System: Add krbPrincipalName to a Host', right: ['write'], type: 'host' },
-  { cn: 'System: Enroll a Host', right: ['write'], type: 'host' },
-  { cn: 'System: Manage Host Keytab', right: ['write'], type: 'host' },
-  { cn: 'System: Manage Host Enrollment Password', right: ['write'], type: 'host' },
-  { cn: 'System: Manage Host Certificates', right: ['write'], type: 'host' },
-  { cn: 'System: Manage Host Principals', right: ['write'], type: 'host' },
-  { cn: 'System: Manage Host SSH Public Keys', right: ['write'], type: 'host' },
-  { cn: 'System: Read Services', right: ['read', 'search', 'compare'], bind: 'all', type: 'service' },
-  { cn: 'System: Add Services', right: ['add'], type: 'service' },
-  { cn: 'System: Remove Services', right: ['delete'], type: 'service' },
-  { cn: 'System: Modify Services', right: ['write'], type: 'service' },
-  { cn: 'System: Manage Service Keytab', right: ['write'], type: 'service' },
-  { cn: 'System: Manage Service Principals', right: ['write'], type: 'service' },
-  { cn: 'System: Add DNS Entries', right: ['add'], type: 'dnsrecord' },
-  { cn: 'System: Read DNS Entries', right: ['read', 'search', 'compare'], type: 'dnsrecord' },
-  { cn: 'System: Remove DNS Entries', right: ['delete'], type: 'dnsrecord' },
-  { cn: 'System: Update DNS Entries', right: ['write'], type: 'dnsrecord' },
-];
-
-const SYSTEM_PRIVILEGES: ReadonlyArray<{ cn: string; description: string; permissions: string[] }> = [
-  {
-    cn: 'Host Administrators',
-    description: 'Host Administrators',
-    permissions: ['System: Add Hosts', 'System: Remove Hosts', 'System: Modify Hosts', 'System: Manage Host Keytab', 'System: Manage Host Enrollment Password'],
-  },
-  { cn: 'Host Enrollment', description: 'Host Enrollment', permissions: ['System: Add krbPrincipalName to a Host', 'System: Enroll a Host', 'System: Manage Host Keytab'] },
-  { cn: 'Service Administrators', description: 'Service Administrators', permissions: ['System: Add Services', 'System: Remove Services', 'System: Modify Services', 'System: Manage Service Keytab'] },
-  { cn: 'DNS Administrators', description: 'DNS Administrators', permissions: ['System: Add DNS Entries', 'System: Read DNS Entries', 'System: Remove DNS Entries', 'System: Update DNS Entries'] },
-];
-
 export interface SeedOptions {
   /** Extra forward or reverse zones (absolute or not), besides the domain's. */
   readonly zones?: readonly string[];
@@ -263,29 +224,6 @@ export function seedEntries(env: IpaEnv, opts: SeedOptions = {}): IpaEntry[] {
     dn: dnOf.group(env, 'admins'),
     attrs: { objectclass: ['top', 'groupofnames', 'nestedgroup', 'ipausergroup', 'ipaobject'], cn: ['admins'], member: [dnOf.user(env, 'admin')], ipauniqueid: ['00000000-0000-4000-8000-000000000003'] },
   });
-  const typeContainer: Record<string, string> = { host: c.hosts, service: c.services, dnsrecord: c.dns };
-  const typeFilter: Record<string, string> = { host: '(objectclass=ipahost)', service: '(objectclass=ipaservice)', dnsrecord: '(objectclass=idnsrecord)' };
-  for (const p of SYSTEM_PERMISSIONS) {
-    const privileges = SYSTEM_PRIVILEGES.filter((x) => x.permissions.includes(p.cn)).map((x) => dnOf.privilege(env, x.cn));
-    out.push({
-      dn: dnOf.permission(env, p.cn),
-      attrs: {
-        objectclass: ['top', 'groupofnames', 'ipapermission', 'ipapermissionv2'],
-        cn: [p.cn],
-        ipapermright: p.right,
-        ipapermbindruletype: [p.bind ?? 'permission'],
-        ipapermissiontype: ['SYSTEM', 'V2', 'MANAGED'],
-        ipapermlocation: [typeContainer[p.type] ?? c.accounts],
-        ipapermtargetfilter: [typeFilter[p.type] ?? '(objectclass=*)'],
-        ...(privileges.length ? { member: privileges } : {}),
-      },
-    });
-  }
-  for (const p of SYSTEM_PRIVILEGES) {
-    out.push({
-      dn: dnOf.privilege(env, p.cn),
-      attrs: { objectclass: ['top', 'groupofnames', 'nestedgroup'], cn: [p.cn], description: [p.description] },
-    });
-  }
+  out.push(...permissionEntries(env));
   return out;
 }

@@ -3,7 +3,7 @@
  * every name is tried, failures are collected as [name, reason] pairs under
  * their member type (never thrown), and `completed` counts the successes.
  */
-import { FreeIpaError, NotFoundError } from '../freeipa/errors.js';
+import { ACIError, FreeIpaError, NotFoundError } from '../freeipa/errors.js';
 import type { CommandContext } from './command.js';
 import { OBJECTS, memberDn, pkeyFromDn, type ObjectDef } from './objects.js';
 import type { ObjectType } from './layout.js';
@@ -69,6 +69,8 @@ export function addMembers(
     } catch (err) {
       if (err instanceof ValueExistsError) return 'This entry is already a member';
       if (err instanceof NotFoundError) return 'no such entry';
+      // baseldap puts unicode(ACIError) in `failed`; the command itself succeeds.
+      if (err instanceof ACIError) return err.message;
       throw err;
     }
   });
@@ -82,6 +84,7 @@ export function removeMembers(ctx: CommandContext, targetDn: string, attr: strin
     } catch (err) {
       if (err instanceof NoSuchAttributeError) return 'This entry is not a member';
       if (err instanceof NotFoundError) return 'no such entry';
+      if (err instanceof ACIError) return err.message;
       throw err;
     }
   });

@@ -2,7 +2,9 @@
  * The in-process directory used by `novajoin dev`: a map of entries keyed by
  * normalized DN, with the LDAP behaviours the commands rely on (parent must
  * exist, no delete of a non-leaf, add/delete of values fail like LDAP,
- * case-insensitive matching, size limits that truncate).
+ * case-insensitive matching, size limits that truncate). It has no access
+ * control: every caller may do everything, so `novajoin dev` never says
+ * "Insufficient access". The tests' 389-ds store is where rights are real.
  */
 import { normalizeDn, parentDn, parseDn } from './dn.js';
 import {
@@ -68,8 +70,7 @@ export function compileFilter(filter: Filter): Predicate {
       return (e) => keysOf(e, attr).includes(want);
     }
     case 'sub': {
-      // DN syntax has no substring matching rule in LDAP: such an assertion is Undefined, i.e. no match.
-      if (DN_ATTRIBUTES.has(filter.attr)) return () => false;
+      // 389-ds (FreeIPA's directory) matches substrings of DN values too, on the normalized DN.
       const attr = filter.attr;
       const initial = filter.initial?.toLowerCase();
       const final = filter.final?.toLowerCase();
@@ -292,6 +293,15 @@ export class MemoryStore implements IpaStore {
   }
 
   async close(): Promise<void> {}
+
+  /** Permissive: no identity changes what this store allows. */
+  actingAs(_bindDn: string): IpaStore {
+    return this;
+  }
+
+  async canWrite(_dn: string, _attr: string): Promise<boolean> {
+    return true;
+  }
 
   /** Every entry, for debugging and assertions. */
   dump(): IpaEntry[] {

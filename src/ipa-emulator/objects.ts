@@ -96,6 +96,25 @@ export async function memberOf(store: IpaStore, env: IpaEnv, dn: string): Promis
   return entries.map((e) => e.dn);
 }
 
+async function nestedMemberOf(store: IpaStore, env: IpaEnv, dn: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  let frontier = [dn];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const d of frontier) {
+      for (const g of await memberOf(store, env, d)) {
+        if (seen.has(g.toLowerCase())) continue;
+        seen.add(g.toLowerCase());
+        out.push(g);
+        next.push(g);
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
 /** Shapes a stored entry into command output, as entry_to_dict + convert_attribute_members do. */
 export async function entryOutput(ctx: CommandContext, obj: ObjectDef, entry: IpaEntry, opts: OutputOptions = {}): Promise<Record<string, unknown>> {
   const memberAttrs = new Set(Object.keys(obj.attributeMembers));
@@ -108,7 +127,12 @@ export async function entryOutput(ctx: CommandContext, obj: ObjectDef, entry: Ip
     if (v?.length) attrs[name] = [...v];
   }
   if (wanted.has('memberof') && !opts.raw) {
-    const groups = await memberOf(ctx.store, ctx.env, entry.dn);
+    const groups = await memberOf(ctx.system, ctx.env, entry.dn);
+    if (groups.length) attrs.memberof = groups;
+  } else if (wanted.has('memberof')) {
+    // Raw, memberOf is what 389-ds's memberOf plugin stores: every group reached through nesting
+    // (role, privilege, permission), which is how a principal sees its own rights.
+    const groups = await nestedMemberOf(ctx.system, ctx.env, entry.dn);
     if (groups.length) attrs.memberof = groups;
   }
   if (opts.all && obj.type === 'host' && !opts.noMembers) {
@@ -139,10 +163,14 @@ export async function entryOutput(ctx: CommandContext, obj: ObjectDef, entry: Ip
 }
 
 /** baseldap.get_password_attributes: presence of the secret attributes, never their values. */
-export function passwordFlags(obj: 'host' | 'service', entry: IpaEntry): Record<string, boolean> {
-  const hasKeytab = has(entry, 'krbprincipalkey');
+export async function passwordFlags(ctx: CommandContext, obj: 'host' | 'service', entry: IpaEntry): Promise<Record<string, boolean>> {
+  // baseldap: base-scope presence searches, which "Search existence of password and kerberos keys" lets
+  // every authenticated caller make although nobody may read the values.
+  const present = async (attr: string) =>
+    has(entry, attr) || (await ctx.store.search(entry.dn, { scope: 'base', filter: f.present(attr) }).catch(() => ({ entries: [] }))).entries.length > 0;
+  const hasKeytab = await present('krbprincipalkey');
   if (obj === 'service') return { has_keytab: hasKeytab };
-  const hasPassword = has(entry, 'userpassword');
+  const hasPassword = await present('userpassword');
   // host_add/mod/show: with an OTP set there is no keytab "fetched anywhere".
   return { has_password: hasPassword, has_keytab: hasPassword ? false : hasKeytab };
 }
@@ -203,7 +231,7 @@ export async function pkeyFromDn(ctx: CommandContext, obj: ObjectDef | null, dn:
 /** Deletes an entry and, like referint, drops its DN from every managedBy/member that names it. */
 export async function deleteEntry(ctx: CommandContext, dn: string): Promise<void> {
   await ctx.store.delete(dn);
-  await dropReferences(ctx.store, ctx.env, dn);
+  await dropReferences(ctx.system, ctx.env, dn);
 }
 
 export async function dropReferences(store: IpaStore, env: IpaEnv, dn: string): Promise<void> {

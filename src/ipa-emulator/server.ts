@@ -1,5 +1,5 @@
 /**
- * The test FreeIPA server as one object: a directory (memory or slapd), the
+ * The test FreeIPA server as one object: a directory (memory or 389-ds), the
  * command engine, sessions and the HTTP(S) front, plus the hooks tests and
  * the benchmark need: per-request latency, an outage switch (refuse, hang,
  * HTTP 500), counters of round trips, commands and writes, session expiry

@@ -3,7 +3,7 @@
  * (`dn` + lower-case attribute names -> string values) with get, add,
  * modify, delete and a search by base and simple filter. Two stores
  * implement it: an in-memory one for `novajoin dev`, and one kept in a real
- * slapd for the tests. Command semantics are written once, on this interface.
+ * 389 Directory Server for the tests. Command semantics are written once, on this interface.
  *
  * Store failures are thrown as the FreeIPA errors ipaldap's error handler
  * produces for the same LDAP result codes, so that commands can re-word them
@@ -61,6 +61,19 @@ export interface IpaStore {
   search(base: string, options: SearchOptions): Promise<SearchResult>;
   /** An LDAP simple bind as `dn` with `password`: true when it succeeds. */
   checkPassword(dn: string, password: string): Promise<boolean>;
+  /**
+   * The same directory as the entry `bindDn` sees it: the directory decides
+   * each right of that identity (ACIError for a refused write, entries it may
+   * not read are missing). The memory store is permissive and returns itself.
+   */
+  actingAs(bindDn: string): IpaStore;
+  /**
+   * The effective write right on `attr` of `dn` for the identity the store
+   * acts as (389-ds's get-effective-rights, as ldap2.can_write asks it): how
+   * FreeIPA checks virtual operations such as "revoke certificate". NotFound
+   * when the entry does not exist. The memory store: always true.
+   */
+  canWrite(dn: string, attr: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

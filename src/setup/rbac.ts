@@ -1,8 +1,9 @@
 /**
- * FreeIPA's side of novajoin's rights, as novajoin-ipa-setup made them
- * (freeipa-api.md 3.6): four permissions of our own, the privilege "Nova
- * Host Management" holding them and FreeIPA's system permissions for hosts,
- * services and DNS, the role "Nova Host Manager" with that privilege, and
+ * FreeIPA's side of novajoin's rights: two permissions of our own (the
+ * managedBy writes FreeIPA grants nobody), the privilege "Nova Host
+ * Management" holding them and the FreeIPA permissions for hosts, services,
+ * DNS and certificate revocation that novajoin's operations need, the role
+ * "Nova Host Manager" with that privilege, and
  * the novajoin service principal as the role's member. Idempotent: an object
  * that exists (DuplicateEntry) and a member already there are success, so a
  * second run changes nothing.
@@ -20,36 +21,52 @@ import {
   type MemberOutput,
   type PermissionAddOptions,
 } from '../freeipa/commands.js';
+import { BINDING_PREFIX } from '../domain/binding.js';
 import { DuplicateEntryError, NotFoundError } from '../freeipa/errors.js';
 
 export const PRIVILEGE = 'Nova Host Management';
 export const ROLE = 'Nova Host Manager';
 
+/**
+ * Permissions of our own, for rights no FreeIPA permission grants. novajoin
+ * 1.x also made "Modify host password", "Write host certificate" and "Modify
+ * host userclass"; FreeIPA's own System: permissions below grant exactly
+ * those attributes, so they are not made any more.
+ */
 export const PERMISSIONS: readonly { readonly name: string; readonly options: PermissionAddOptions }[] = [
-  { name: 'Modify host password', options: { ipapermright: ['write'], type: 'host', attrs: ['userpassword'] } },
-  { name: 'Write host certificate', options: { ipapermright: ['write'], type: 'host', attrs: ['usercertificate'] } },
-  { name: 'Modify host userclass', options: { ipapermright: ['write'], type: 'host', attrs: ['userclass'] } },
+  // service_add_host: a service of one instance managed by several hosts.
   { name: 'Modify service managedBy attribute', options: { ipapermright: ['write'], type: 'service', attrs: ['managedby'] } },
+  // host_add_managedby: an instance's host manages its subhosts. Only hosts that carry
+  // novajoin's binding in their description, never a host made by hand.
+  {
+    name: 'Modify managedBy of novajoin hosts',
+    options: { ipapermright: ['write'], type: 'host', attrs: ['managedby'], extratargetfilter: [`(description=${BINDING_PREFIX} *)`] },
+  },
 ];
 
-/** FreeIPA's own permissions the privilege also gets (names match case-insensitively in LDAP). */
+/**
+ * FreeIPA's own permissions the privilege also gets, each for a named
+ * operation (names match case-insensitively in LDAP). test/ipa-rights.test.ts
+ * shows each one is needed.
+ */
 export const SYSTEM_PERMISSIONS: readonly string[] = [
-  'System: Add Hosts',
-  'System: Remove Hosts',
-  'System: Modify Hosts',
-  'System: Add krbPrincipalName to a Host',
-  'System: Enroll a Host',
-  'System: Manage Host Keytab',
-  'System: Manage Host Enrollment Password',
-  'System: Add Services',
-  'System: Remove Services',
-  'System: Modify Services',
-  'System: Manage Service Keytab',
-  'System: Manage Host Certificates',
-  'System: read dns entries',
-  'System: add dns entries',
-  'System: remove dns entries',
-  'System: update dns entries',
+  'System: Add Hosts', // host_add (with the OTP and managedBy=self in the same add)
+  'System: Remove Hosts', // host_del
+  'System: Modify Hosts', // host_mod description, userclass
+  'System: Manage Host Keytab', // host_disable on rebuild
+  'System: Manage Host Enrollment Password', // host_mod userpassword: a new OTP on rebuild
+  'System: Manage Host Certificates', // host_disable clears usercertificate when FreeIPA has a CA
+  'System: Add Services', // service_add
+  'System: Remove Services', // service_del, and host_del of a host with services
+  'System: Manage Service Keytab', // host_disable disables the host's services
+  'System: Read DNS Entries', // every dnsrecord_* reads the zone first
+  'System: Add DNS Entries', // dnsrecord_add of a new name
+  'System: Remove DNS Entries', // dnsrecord_del of a name's last record
+  'System: Update DNS Entries', // dnsrecord_add/del on an existing name
+  // host_del, host_disable, service_del and service_disable revoke certificates when FreeIPA has a CA:
+  // cert_revoke reads the certificate first (cert_show), so both virtual operations are needed.
+  'Retrieve Certificates from the CA',
+  'Revoke Certificate',
 ];
 
 export type StepOutcome = 'created' | 'exists';

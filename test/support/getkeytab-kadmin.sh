@@ -3,7 +3,7 @@
 #
 # Why: ipa-getkeytab asks FreeIPA's LDAP server for keys through the keytab
 # extended operation (OID 2.16.840.1.113730.3.8.10.1), which only 389-ds with
-# FreeIPA's plugins has; the test FreeIPA server and its slapd do not. This
+# FreeIPA's plugins has; the test FreeIPA server and its 389-ds do not. This
 # script makes a real keytab for the principal from the real test KDC with
 # kadmin.local ktadd instead (new keys, as ipa-getkeytab makes), so the rest
 # of ipa-setup (kinit into a private cache, the call, the file mode) runs for

@@ -1,5 +1,5 @@
 /**
- * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real slapd
+ * The whole test FreeIPA: a real MIT KDC (realm EXAMPLE.TEST), a real 389 Directory Server
  * with FreeIPA's tree (or the memory store), and the emulator over HTTPS with
  * a test CA, named ipa.example.test but listening on 127.0.0.1:<free port>.
  *
@@ -25,9 +25,11 @@ import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/htt
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
 import type { IpaStore } from '../../src/ipa-emulator/store.js';
-import { ensureEntries, LdapStore } from './ipa-ldap-store.js';
+import { ensureEntries, LdapStore } from './dirsrv-store.js';
+import { FreeIpaClient } from '../../src/freeipa/client.js';
+import { ensureRbac } from '../../src/setup/rbac.js';
 import { startKdc, type Kdc } from './kdc.js';
-import { startSlapd, type Slapd } from './slapd.js';
+import { startDirSrv, type DirSrv } from './dirsrv.js';
 import { makeTestCa } from './tls.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
@@ -38,19 +40,26 @@ export interface IpaStackOptions {
   maxTicketLife?: string;
   /** Cookie session lifetime; default the ticket life (FreeIPA's sessions end with the credentials), else 24 h. */
   sessionLifetimeMs?: number;
-  /** Where entries live: the real slapd (default) or memory. */
+  /** Where entries live: the real 389-ds (default) or memory. */
   store?: 'ldap' | 'memory';
-  /** Principals allowed to write; default the client principal and admin. */
+  /**
+   * With the memory store (which has no access control): principals allowed
+   * to write, default the client principal and admin. With 389-ds the
+   * directory decides: the client principal holds the role `novajoin
+   * ipa-setup` creates, admin everything, the auditor nothing.
+   */
   writers?: string[];
   /** FQDNs of more FreeIPA servers (replicas) `startReplica` may start: each gets its HTTP/ principal and a name in the certificate. */
   replicas?: readonly string[];
+  /** Run ipa-setup's role steps as admin when the stack starts (389-ds only); default true. */
+  setupRole?: boolean;
 }
 
 /** LDAP access for inventory reads, as a FreeIPA system account (uid=novajoin,cn=sysaccounts,cn=etc). */
 export interface StackLdap {
   readonly url: string;
   readonly ldapsUrl: string;
-  /** The CA of slapd's certificate (StartTLS and ldaps). */
+  /** The CA of 389-ds's certificate (StartTLS and ldaps). */
   readonly caFile: string;
   readonly bindDn: string;
   readonly bindPassword: string;
@@ -85,7 +94,7 @@ export interface IpaStack {
   readonly readOnlyPassword: string;
   readonly kdc: Kdc;
   /** null with the memory store. */
-  readonly slapd: Slapd | null;
+  readonly dirsrv: DirSrv | null;
   /** A system account's LDAP access to the same entries; null with the memory store. */
   readonly ldap: StackLdap | null;
   readonly emulator: IpaEmulator;
@@ -169,7 +178,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
   const saved = { KRB5_CONFIG: process.env.KRB5_CONFIG, KRB5_KTNAME: process.env.KRB5_KTNAME, KRB5RCACHEDIR: process.env.KRB5RCACHEDIR };
   const dir = await makeTempDir('novajoin-ipa-stack');
   let kdc: Kdc | undefined;
-  let slapd: Slapd | null = null;
+  let dirsrv: DirSrv | null = null;
   let emulator: IpaEmulator | undefined;
   const restoreEnv = () => {
     for (const [k, v] of Object.entries(saved)) {
@@ -196,17 +205,25 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     let store: IpaStore;
     let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
-      slapd = await startSlapd({ domain, realm });
-      const ldap = new LdapStore({ url: slapd.url, bindDn: slapd.rootDn, bindPassword: slapd.rootPassword });
+      dirsrv = await startDirSrv({ domain, realm });
+      const ldap = new LdapStore({ url: dirsrv.url, bindDn: dirsrv.rootDn, bindPassword: dirsrv.rootPassword });
       const bindDn = `uid=novajoin,cn=sysaccounts,cn=etc,${env.suffix}`;
       const bindPassword = `Sysaccount-${Math.random().toString(36).slice(2)}-pw`;
       await ensureEntries(ldap, [
         ...seedEntries(env),
         { dn: `cn=sysaccounts,cn=etc,${env.suffix}`, attrs: { objectclass: ['top', 'nsContainer'], cn: ['sysaccounts'] } },
         { dn: bindDn, attrs: { objectclass: ['account', 'simpleSecurityObject'], uid: ['novajoin'], userpassword: [bindPassword] } },
+        // A user with no role: may log in, reads what every authenticated bind reads, writes nothing.
+        {
+          dn: `uid=auditor,cn=users,cn=accounts,${env.suffix}`,
+          attrs: {
+            objectclass: ['top', 'person', 'inetorgperson', 'krbprincipalaux'],
+            uid: ['auditor'], cn: ['Auditor'], sn: ['Auditor'], krbprincipalname: [readOnlyPrincipal],
+          },
+        },
       ]);
       store = ldap;
-      ldapAccess = { url: slapd.url, ldapsUrl: slapd.ldapsUrl, caFile: slapd.caFile, bindDn, bindPassword };
+      ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
     } else {
       store = new MemoryStore(seedEntries(env));
     }
@@ -218,15 +235,16 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       store: storeOf,
       authenticators: kerberosAuthenticators(name, realm),
       tls: cert,
-      writers: opts.writers ?? [clientPrincipal, `admin@${realm}`],
+      ...(dirsrv ? {} : { writers: opts.writers ?? [clientPrincipal, `admin@${realm}`] }),
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
     emulator = await startIpaEmulator(emulatorOptions(serverName, sharedStore));
     const replicas: IpaEmulator[] = [];
     const emu = emulator;
+    if (dirsrv && opts.setupRole !== false) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
     const k = kdc;
-    const s = slapd;
+    const s = dirsrv;
     return {
       serverName,
       port: emu.port,
@@ -242,7 +260,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       readOnlyPrincipal,
       readOnlyPassword,
       kdc: k,
-      slapd: s,
+      dirsrv: s,
       ldap: ldapAccess,
       emulator: emu,
       ipaEnv: env,
@@ -269,7 +287,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     };
   } catch (err) {
     await emulator?.close().catch(() => {});
-    await slapd?.stop().catch(() => {});
+    await dirsrv?.stop().catch(() => {});
     await kdc?.stop().catch(() => {});
     restoreEnv();
     await removeDir(dir);
@@ -287,6 +305,36 @@ function unclosable(store: IpaStore): IpaStore {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * What an operator does before novajoin runs: `novajoin ipa-setup`'s RBAC
+ * steps (src/setup/rbac.ts) as admin with a password login, after adding the
+ * novajoin machine's host entry (ipa-client-install's part). The keytab comes
+ * from the KDC instead of ipa-getkeytab.
+ */
+async function setupRole(
+  emu: IpaEmulator,
+  p: { url: string; serverName: string; caFile: string; adminPassword: string; clientPrincipal: string; domain: string },
+): Promise<void> {
+  const host = await emu.rpc('host_add', [`novajoin.${p.domain}`], { force: true });
+  if (host.error) throw new Error(`host_add novajoin.${p.domain}: ${host.error.message}`);
+  const client = new FreeIpaClient({
+    url: p.url,
+    server: p.serverName,
+    caFile: p.caFile,
+    auth: { kind: 'password', user: 'admin', password: p.adminPassword },
+    apiVersion: '2.230',
+    timeoutMs: 10_000,
+    retries: 2,
+    maxConcurrency: 2,
+    lookup: makeLookup(p.serverName),
+  });
+  try {
+    await ensureRbac({ client, principal: p.clientPrincipal });
+  } finally {
+    await client.close();
+  }
 }
 
 export interface RawResponse {

@@ -36,7 +36,7 @@ export interface StackConfigOptions {
 export async function writeStackConfig(opts: StackConfigOptions): Promise<string> {
   const { dir, stack, openstack } = opts;
   const ldap = stack.ldap;
-  if (!ldap) throw new Error('the CLI tests need the slapd-backed stack');
+  if (!ldap) throw new Error('the CLI tests need the 389-ds-backed stack');
   // One CA bundle for FreeIPA's HTTPS and LDAP, as /etc/ipa/ca.crt is in production.
   const bundle = join(dir, 'ca-bundle.pem');
   await writeFile(bundle, `${await readFile(stack.caFile, 'utf8')}\n${await readFile(ldap.caFile, 'utf8')}`);

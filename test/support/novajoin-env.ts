@@ -1,6 +1,6 @@
 /**
  * A whole deployment for the service's integration tests: the FreeIPA stack
- * (real KDC, slapd, emulator over HTTPS), the OpenStack test servers, a
+ * (real KDC, dirsrv, emulator over HTTPS), the OpenStack test servers, a
  * join.conf written to disk and loaded by the real loader, and helpers that
  * start novajoin-server and novajoin-notify on it, as production does, but
  * with the test servers' name resolution.

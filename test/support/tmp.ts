@@ -1,6 +1,6 @@
 /**
  * Small process and filesystem helpers shared by the test servers (KDC,
- * slapd, TLS material). Every child process gets a deadline: a hung
+ * dirsrv, TLS material). Every child process gets a deadline: a hung
  * kadmin.local or openssl must fail the test, not stall the whole run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -61,7 +61,7 @@ const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /**
- * Kills a long-running server child (slapd, krb5kdc) when this process exits,
+ * Kills a long-running server child (dirsrv, krb5kdc) when this process exits,
  * even when a test crashed before its teardown ran: no orphans between runs.
  */
 export function killOnExit(child: ChildProcess): void {

@@ -268,7 +268,7 @@ async function hostAdd(ctx: CommandContext, params: Params) {
     extraAttrs: [...given, ...attrOptionNames(params), 'fqdn', 'objectclass', 'ipauniqueid'],
   });
   if (get.flag(params, 'random') && otp !== undefined) result.randompassword = otp;
-  Object.assign(result, kerberosFlags(entry, params), passwordFlags('host', entry));
+  Object.assign(result, kerberosFlags(entry, params), await passwordFlags(ctx, 'host', entry));
   return { result, value: fqdn, summary: `Added host "${fqdn}"` };
 }
 
@@ -285,7 +285,9 @@ async function hostMod(ctx: CommandContext, params: Params) {
     get.flag(params, 'random') ||
     // FreeIPA 4.13.3 also catches the password sent through setattr; refusing it here too keeps clients honest.
     (get.strs(params, 'setattr') ?? []).some((s) => /^\s*userpassword\s*=/i.test(s));
-  if (setsPassword && !has(entry, 'userpassword') && has(entry, 'krbprincipalkey')) {
+  // FreeIPA's framework check, not an ACI: made with the presence flags every caller may compute.
+  const pwFlags = setsPassword ? await passwordFlags(ctx, 'host', entry) : {};
+  if (setsPassword && !pwFlags.has_password && (await passwordFlags(ctx, 'service', entry)).has_keytab) {
     throw validationError('password', 'Password cannot be set on enrolled host.');
   }
   const planned = plannedAttrs(params);
@@ -321,7 +323,7 @@ async function hostMod(ctx: CommandContext, params: Params) {
     withDn: all,
   });
   if (otp !== undefined) result.randompassword = otp;
-  Object.assign(result, kerberosFlags(updated, params), passwordFlags('host', updated));
+  Object.assign(result, kerberosFlags(updated, params), await passwordFlags(ctx, 'host', updated));
   return { result, value: key, summary: `Modified host "${key}"` };
 }
 
@@ -400,7 +402,7 @@ async function hostShow(ctx: CommandContext, params: Params) {
     raw: get.flag(params, 'raw'),
     noMembers: get.flag(params, 'no_members'),
   });
-  Object.assign(result, passwordFlags('host', entry), kerberosFlags(entry, params));
+  Object.assign(result, await passwordFlags(ctx, 'host', entry), kerberosFlags(entry, params));
   return { result, value: key, summary: null };
 }
 
@@ -512,7 +514,7 @@ async function hostDisable(ctx: CommandContext, params: Params) {
   await refuseMaster(ctx, fqdn);
   let done = false;
   for (const service of await servicesOfHost(ctx, fqdn)) {
-    if (has(service, 'krbprincipalkey')) {
+    if ((await passwordFlags(ctx, 'service', service)).has_keytab) {
       await ctx.store.modify(service.dn, [
         { op: 'replace', attr: 'krbprincipalkey', values: [] },
         { op: 'replace', attr: 'krblastpwdchange', values: [] },
@@ -520,7 +522,7 @@ async function hostDisable(ctx: CommandContext, params: Params) {
       done = true;
     }
   }
-  if (has(entry, 'krbprincipalkey')) {
+  if ((await passwordFlags(ctx, 'service', entry)).has_keytab) {
     // ldap2.remove_principal_key: both the keys and the time they were set go.
     await ctx.store.modify(entry.dn, [
       { op: 'replace', attr: 'krbprincipalkey', values: [] },

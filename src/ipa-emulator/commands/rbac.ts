@@ -10,6 +10,8 @@ import { DuplicateEntryError, FreeIpaError, NotFoundError } from '../../freeipa/
 import { applyAttrOptions, attrOptionNames } from '../attr-options.js';
 import { defineCommands, type CommandContext } from '../command.js';
 import { containers, dnOf } from '../layout.js';
+import { aciFor } from '../permissions/aci.js';
+import type { BindType, Right } from '../permissions/types.js';
 import { addMembers, removeMembers, type Failed } from '../members.js';
 import { deleteEntry, entryOutput, notFound, OBJECTS, pkeyList, type ObjectDef } from '../objects.js';
 import { createOptions, get, p, retrieveOptions, validationError, type Params } from '../params.js';
@@ -111,7 +113,19 @@ async function permissionAdd(ctx: CommandContext, params: Params) {
   if (extra) attrs.ipapermtargetfilter = [...(attrs.ipapermtargetfilter ?? []), ...extra];
   const memberof = get.strs(params, 'memberof');
   if (memberof) attrs.ipapermtargetfilter = [...(attrs.ipapermtargetfilter ?? []), ...memberof.map((g) => `(memberOf=${dnOf.group(ctx.env, g)})`)];
-  return addEntry(ctx, OBJECTS.permission, cn, attrs, params, []);
+  const added = await addEntry(ctx, OBJECTS.permission, cn, attrs, params, []);
+  // permission.py add_aci: the permission's ACI goes onto its location entry, so that the directory enforces it.
+  const aciEntry = attrs.ipapermlocation?.[0] ?? ctx.env.suffix;
+  const table = { location: '', permissions: [], ...(attrs.ipapermtarget ? { target: attrs.ipapermtarget[0] as string } : {}) };
+  const aci = aciFor({ ...ctx.env, suffix: '' }, table, {
+    name: cn,
+    rights: (attrs.ipapermright ?? []) as Right[],
+    bind: (attrs.ipapermbindruletype?.[0] ?? 'permission') as BindType,
+    ...(included ? { attrs: included.map((a) => a.toLowerCase()) } : {}),
+    ...(attrs.ipapermtargetfilter?.length ? { extraFilter: attrs.ipapermtargetfilter.length === 1 ? attrs.ipapermtargetfilter[0] as string : `(&${[...attrs.ipapermtargetfilter].sort().join('')})` } : {}),
+  }, dnOf.permission(ctx.env, cn));
+  await ctx.store.modify(aciEntry, [{ op: 'add', attr: 'aci', values: [aci] }]);
+  return added;
 }
 
 async function privilegeAdd(ctx: CommandContext, params: Params) {

@@ -132,7 +132,7 @@ async function serviceShow(ctx: CommandContext, params: Params) {
   const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const entry = await requireService(ctx, principal);
   const result = await entryOutput(ctx, SERVICE, entry, outputOpts(params));
-  Object.assign(result, passwordFlags('service', entry));
+  Object.assign(result, await passwordFlags(ctx, 'service', entry));
   return { result: withCanonical(result, entry, get.flag(params, 'raw')), value: principal, summary: null };
 }
 
@@ -175,7 +175,7 @@ async function serviceFind(ctx: CommandContext, params: Params) {
         noMembers: params.no_members !== false,
         extraAttrs: searched,
       });
-      return withCanonical(Object.assign(out, passwordFlags('service', e)), e, get.flag(params, 'raw'));
+      return withCanonical(Object.assign(out, await passwordFlags(ctx, 'service', e)), e, get.flag(params, 'raw'));
     }),
   );
   if (truncated) ctx.addMessage(messages.searchResultTruncated('Configured size limit exceeded'));
