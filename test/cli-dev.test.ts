@@ -35,7 +35,7 @@ async function startDev(args: string[]): Promise<Dev> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${dev.stdout}\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${dev.stdout}\n${stderr}`)), 180_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       dev.stdout += chunk.toString();
       const conf = /Its configuration: (\S+)/.exec(dev.stdout);

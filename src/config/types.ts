@@ -12,6 +12,8 @@ export interface BrokerTlsFiles {
 export interface ProjectPolicy {
   readonly allowedClasses: readonly string[];
   readonly allowedServices: readonly string[];
+  /** DNS suffixes the hosts of this project's service principals must lie under; empty: the domain and the project's namespace only. */
+  readonly allowedServiceDomains: readonly string[];
 }
 
 export interface KeystoneCredentials {
@@ -37,6 +39,10 @@ export interface Config {
     readonly policyFile: string;
     readonly joinTimeoutMs: number;
     readonly maxBodySize: number;
+    readonly headerTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly readinessIntervalMs: number;
   };
   readonly naming: {
     readonly domain: string;
@@ -121,6 +127,8 @@ export interface Config {
   readonly keystoneAuthtoken: KeystoneCredentials & {
     readonly wwwAuthenticateUri: string;
     readonly tokenCacheTimeMs: number;
+    /** Our catalog service type, for application-credential access rules; '' refuses restricted tokens. */
+    readonly serviceType: string;
   };
   /** Per-project sections, keyed by project name. */
   readonly projects: ReadonlyMap<string, ProjectPolicy>;
