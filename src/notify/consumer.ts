@@ -194,6 +194,10 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
       this.setState('connecting');
       this.emit('disconnected', { broker: endpoint.display, error });
       this.logger.warn('lost the message broker connection, reconnecting', { broker: endpoint.display, error: error ? describeError(error) : 'closed' });
+      // The next broker of the URL first, as oslo's driver fails over: the
+      // lost one is most likely down, and a host that is gone (no RST)
+      // would hold us for the whole connect timeout.
+      index += 1;
       await sleep(backoffDelay(1, this.reconnectBackoff), this.stopping.signal);
     }
     resolveStart(); // closed before ever consuming: start() has nothing left to wait for

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, makeTempDir, removeDir, runCommand } from './tmp.js';
 
@@ -81,9 +81,10 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
   }
 
   const ctl = async (args: readonly string[], node: NodeState): Promise<string> =>
-    (await runCommand(CTL, ['-q', '-n', node.name, ...args], { env: envOf(node), timeoutMs: 120_000 })).stdout;
+    (await runCommand(CTL, ['-q', '-n', node.name, ...args], { env: envOf(node), cwd: node.dir, timeoutMs: 120_000 })).stdout;
   const boot = async (node: NodeState): Promise<void> => {
-    const child = spawn(SERVER, [], { env: { ...process.env, ...envOf(node) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // cwd: the VM writes erl_crash.dump and MnesiaCore files where it runs; a SIGKILL test must not leave them in the repository.
+    const child = spawn(SERVER, [], { cwd: node.dir, env: { ...process.env, ...envOf(node) }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     node.child = child;
@@ -102,6 +103,26 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
     }
   };
 
+  // rabbitmq-server is a shell script whose Erlang VM outlives a SIGKILL of
+  // the script: the VM's own pid (RABBITMQ_PID_FILE) is what must die.
+  const killNode = async (node: NodeState): Promise<void> => {
+    const child = node.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const vm = Number((await readFile(join(node.dir, 'pid'), 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(vm) && vm > 0) {
+      try {
+        process.kill(vm, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    child.kill('SIGKILL');
+    await exited;
+    // The script can die first: wait for the VM too, or its port still answers.
+    while (Number.isInteger(vm) && vm > 0 && alive(vm)) await new Promise((r) => setTimeout(r, 50));
+  };
+
   try {
     await Promise.all(nodes.map(boot));
     const [first, ...others] = nodes;
@@ -111,7 +132,7 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
       await ctl(['start_app'], node);
     }
   } catch (error) {
-    for (const node of nodes) node.child?.kill('SIGKILL');
+    await Promise.all(nodes.map(killNode));
     await removeDir(dir);
     throw error;
   }
@@ -132,14 +153,7 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
       if (!node) throw new Error(`no node of the test cluster listens on ${port}`);
       return view(node);
     },
-    async kill(index) {
-      const node = nodes[index]!;
-      const child = node.child;
-      if (!child) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await exited;
-    },
+    kill: (index) => killNode(nodes[index]!),
     async start(index) {
       const node = nodes[index]!;
       if (!node.child) await boot(node);
@@ -154,16 +168,17 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
       return view(node);
     },
     async stop() {
-      await Promise.all(
-        nodes.map(async (node) => {
-          const child = node.child;
-          if (!child) return;
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-          child.kill('SIGKILL');
-          await exited;
-        }),
-      );
+      await Promise.all(nodes.map(killNode));
       await removeDir(dir);
     },
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
