@@ -11,8 +11,9 @@
  * against the configured CA file. Every network step has a deadline.
  */
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import type { LookupFunction } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import {
   AndFilter,
   BusyError,
@@ -31,6 +32,8 @@ import {
   type Entry,
 } from 'ldapts';
 import { BINDING_PREFIX } from '../domain/binding.js';
+import { keytabName, privateCcache } from './gss.js';
+import { gssapiBind, GssapiRefusedError, GssapiUnavailableError } from './ldap-sasl-gssapi.js';
 
 export interface InventoryOptions {
   /** ldap://host[:port] or ldaps://host[:port]. */
@@ -45,9 +48,13 @@ export interface InventoryOptions {
   caFile?: string;
   /** Upgrade an ldap:// connection with StartTLS before binding. */
   starttls?: boolean;
-  /** Simple bind as this DN (a system account); anonymous when absent. */
+  /** Simple bind as this DN (a system account); anonymous when absent and without gssapi. */
   bindDn?: string;
   bindPassword?: string;
+  /** SASL GSSAPI bind with this keytab (FreeIPA's service principals), as ldap@<host of the URL>. TLS only. */
+  gssapi?: { keytab: string; principal?: string | undefined };
+  /** Name resolution for the LDAP servers (tests); the system's when absent. */
+  lookup?: LookupFunction;
   /** The directory suffix, e.g. dc=example,dc=com. */
   baseDn: string;
   pageSize: number;
@@ -114,6 +121,8 @@ function describeResult(err: ResultCodeError): string {
 /** Classifies whatever ldapts or the socket threw into one of this module's errors. */
 function classify(err: unknown, what: string, caFile?: string): LdapInventoryError {
   if (err instanceof LdapInventoryError) return err;
+  if (err instanceof GssapiRefusedError) return new LdapAuthError(`${what}: ${err.message}`, { cause: err });
+  if (err instanceof GssapiUnavailableError) return new LdapUnavailableError(`${what}: ${err.message}`, { cause: err });
   if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) {
     return new LdapAuthError(`${what}: invalid credentials`, { cause: err });
   }
@@ -137,6 +146,29 @@ function classify(err: unknown, what: string, caFile?: string): LdapInventoryErr
     return new LdapUnavailableError(`${what}: ${code || message}`, { cause: err });
   }
   return new LdapInventoryError(`${what}: ${message}`, { cause: err });
+}
+
+/**
+ * GSSAPI names the server by the URL's host (ldap/<host>, never a reverse
+ * lookup), and this client negotiates no SASL security layer, so TLS must
+ * protect the connection.
+ */
+function checkGssapiUrl(raw: string, starttls: boolean): void {
+  const url = new URL(raw);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) throw new LdapInventoryError(`GSSAPI needs the LDAP server's host name in the URL, not ${host}: its Kerberos principal is ldap/<host name>`);
+  if (url.protocol !== 'ldaps:' && !starttls) throw new LdapInventoryError(`GSSAPI binds need TLS: use ldaps:// or StartTLS for ${raw}`);
+}
+
+/** ldapts' connection hooks with our name resolution (ldapts calls the TLS one with a single options object for StartTLS). */
+function withLookup(lookup: LookupFunction): { createConnection: typeof netConnect; createSecureConnection: typeof tlsConnect } {
+  const createConnection = ((port: number, host: string) => netConnect({ port, host, lookup })) as unknown as typeof netConnect;
+  const createSecureConnection = ((...args: unknown[]) => {
+    if (typeof args[0] === 'object' && args[0] !== null) return tlsConnect(args[0] as ConnectionOptions);
+    const [port, host, options] = args as [number, string, ConnectionOptions | undefined];
+    return tlsConnect({ ...options, port, host, lookup, ...(isIP(host) ? {} : { servername: host }) });
+  }) as unknown as typeof tlsConnect;
+  return { createConnection, createSecureConnection };
 }
 
 /** Rejects with LdapUnavailableError after ms; runs onTimeout first (to tear the socket down). */
@@ -184,6 +216,7 @@ export class LdapInventory {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private pages = 0;
+  private readonly ccache: string;
   private entries = 0;
   /** The server of the open connection, for messages. */
   private current: string;
@@ -201,8 +234,28 @@ export class LdapInventory {
     // A DN with an empty password is an "unauthenticated bind" (RFC 4513 5.1.2): it would
     // quietly act as anonymous. Refuse the configuration instead.
     if (options.bindDn && !options.bindPassword) throw new LdapInventoryError('bindDn is set but bindPassword is empty');
+    if (options.gssapi) {
+      if (options.bindDn) throw new LdapInventoryError('a GSSAPI bind takes no bindDn');
+      if (!options.gssapi.keytab) throw new LdapInventoryError('a GSSAPI bind needs a keytab');
+      for (const raw of [options.url, ...(Array.isArray(options.urls) ? options.urls : [])].filter(Boolean)) checkGssapiUrl(raw, !!options.starttls);
+    }
     this.options = { ...options };
     this.current = options.url;
+    this.ccache = privateCcache();
+  }
+
+  /** The DN the server says this connection is bound as (LDAP Who am I?, RFC 4532); '' when anonymous. */
+  async whoami(): Promise<string> {
+    const client = await this.connection();
+    const what = `LDAP whoami on ${this.current}`;
+    try {
+      const { value } = await client.exop('1.3.6.1.4.1.4203.1.11.3');
+      const id = typeof value === 'string' ? value : value ? Buffer.from(value).toString('utf8') : '';
+      return id.replace(/^dn:/i, '');
+    } catch (err) {
+      this.drop(client);
+      throw classify(err, what, this.options.caFile);
+    }
   }
 
   /** Pages and entries received so far (for resync statistics). */
@@ -322,7 +375,7 @@ export class LdapInventory {
    * StartTLS one (it would silently search as anonymous, or in clear text).
    */
   private reusable(client: Client): boolean {
-    if (this.options.bindDn) return client.isConnected && client.isBound;
+    if (this.options.bindDn || this.options.gssapi) return client.isConnected && client.isBound;
     if (this.options.starttls) return client.isConnected;
     return true;
   }
@@ -351,7 +404,7 @@ export class LdapInventory {
   }
 
   private async connectTo(url: string): Promise<Client> {
-    const { caFile, starttls, bindDn, bindPassword, timeoutMs } = this.options;
+    const { caFile, starttls, bindDn, bindPassword, gssapi, lookup, timeoutMs } = this.options;
     let ca: Buffer | undefined;
     if (caFile) {
       try {
@@ -371,6 +424,7 @@ export class LdapInventory {
       timeout: timeoutMs,
       strictDN: true,
       ...(secure ? { tlsOptions } : {}),
+      ...(lookup ? withLookup(lookup) : {}),
     });
     const abort = () => client.unbind().catch(() => {});
     try {
@@ -380,9 +434,14 @@ export class LdapInventory {
         await withDeadline(client.startTLS(upgrade), timeoutMs, `StartTLS with ${url}`, abort);
       }
       if (bindDn) await client.bind(bindDn, bindPassword);
+      if (gssapi) {
+        const bind = gssapiBind(client, { host, keytab: keytabName(gssapi.keytab), ccache: this.ccache, principal: gssapi.principal });
+        await withDeadline(bind, timeoutMs, `GSSAPI bind to ${url}`, abort);
+      }
     } catch (err) {
       abort();
-      throw classify(err, bindDn ? `LDAP bind to ${url} as ${bindDn}` : `LDAP connection to ${url}`, caFile);
+      const who = bindDn ? ` as ${bindDn}` : gssapi ? ` with GSSAPI as ${gssapi.principal || `the first principal of ${gssapi.keytab}`}` : '';
+      throw classify(err, bindDn || gssapi ? `LDAP bind to ${url}${who}` : `LDAP connection to ${url}`, caFile);
     }
     this.client = client;
     return client;
