@@ -251,7 +251,7 @@ export class LdapInventory {
     try {
       const { value } = await client.exop('1.3.6.1.4.1.4203.1.11.3');
       const id = typeof value === 'string' ? value : value ? Buffer.from(value).toString('utf8') : '';
-      return id.replace(/^dn:/i, '');
+      return id.replace(/^dn:\s*/i, '');
     } catch (err) {
       this.drop(client);
       throw classify(err, what, this.options.caFile);

@@ -26,6 +26,8 @@ export interface StackConfigOptions {
   readonly extra?: Record<string, readonly string[]>;
   /** Overrides of single options: { 'freeipa.url': '...' }. */
   readonly set?: Record<string, string>;
+  /** Options left out of the file ('ldap.auth'): their built-in defaults apply. */
+  readonly unset?: readonly string[];
   /** INI text appended as it is (sections of its own, read after the ones above). */
   readonly raw?: string;
   /** File name inside `dir`; default join.conf. */
@@ -64,6 +66,7 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
     ldap: {
       url: ldap.url,
       starttls: 'true',
+      auth: 'simple',
       bind_dn: ldap.bindDn,
       bind_password_file: bindPassword,
       base_dn: stack.suffix,
@@ -76,6 +79,10 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
   for (const [key, value] of Object.entries(opts.set ?? {})) {
     const [section, name] = key.split('.') as [string, string];
     (sections[section] ??= {})[name] = value;
+  }
+  for (const key of opts.unset ?? []) {
+    const [section, name] = key.split('.') as [string, string];
+    delete sections[section]?.[name];
   }
   let text = '';
   for (const [section, options] of Object.entries(sections)) {
