@@ -11,29 +11,16 @@
  * against the configured CA file. Every network step has a deadline.
  */
 import { readFile } from 'node:fs/promises';
-import type { LookupFunction } from 'node:net';
-import { connect as netConnect, isIP } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import {
-  AndFilter,
-  BusyError,
-  Client,
-  ConfidentialityRequiredError,
-  EqualityFilter,
-  type Filter,
-  InappropriateAuthError,
-  InvalidCredentialsError,
-  OrFilter,
-  ResultCodeError,
-  StrongAuthRequiredError,
-  SubstringFilter,
-  TimeLimitExceededError,
-  UnavailableError,
-  type Entry,
-} from 'ldapts';
+import { isIP, type LookupFunction } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { AndFilter, Client, EqualityFilter, type Filter, OrFilter, SubstringFilter, type Entry } from 'ldapts';
 import { BINDING_PREFIX } from '../domain/binding.js';
 import { keytabName, privateCcache } from './gss.js';
-import { gssapiBind, GssapiRefusedError, GssapiUnavailableError } from './ldap-sasl-gssapi.js';
+import { checkGssapiUrl, withLookup } from './ldap-connect.js';
+import { classify, LdapInventoryError, LdapUnavailableError, withDeadline } from './ldap-errors.js';
+import { gssapiBind } from './ldap-sasl-gssapi.js';
+
+export { LdapAuthError, LdapInventoryError, LdapTlsError, LdapUnavailableError } from './ldap-errors.js';
 
 export interface InventoryOptions {
   /** ldap://host[:port] or ldaps://host[:port]. */
@@ -81,23 +68,6 @@ export interface ServiceRecord {
   managedBy: string[];
 }
 
-/** Base class of the errors of this module. */
-export class LdapInventoryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-/** The directory could not be reached, dropped the connection, was busy, or a deadline passed. Retrying may help. */
-export class LdapUnavailableError extends LdapInventoryError {}
-
-/** The bind was refused (wrong DN or password, or the server demands more). Retrying will not help. */
-export class LdapAuthError extends LdapInventoryError {}
-
-/** The server's certificate did not verify against the configured CA (or its name did not match). */
-export class LdapTlsError extends LdapInventoryError {}
-
 /** The binding marker (src/domain/binding.ts) every host this service created carries. */
 export const DEFAULT_DESCRIPTION_PREFIX = BINDING_PREFIX;
 
@@ -105,87 +75,6 @@ const HOST_ATTRIBUTES = ['fqdn', 'description', 'userClass', 'nsHostLocation', '
 const SERVICE_ATTRIBUTES = ['krbPrincipalName', 'krbCanonicalName', 'managedBy'];
 /** How many managedBy DNs go into one (|(managedBy=...)...) filter. */
 const MANAGED_BY_CHUNK = 100;
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
-  'ECONNABORTED', 'EADDRNOTAVAIL',
-]);
-
-/** "NoSuchObjectError (32): <server text>", without ldapts' filler when the server sent no text. */
-function describeResult(err: ResultCodeError): string {
-  const text = err.message.trim();
-  const name = err.constructor.name === 'Error' ? 'LDAP error' : err.constructor.name;
-  return `${name} (result ${err.code})${text && !/^Code: 0x/.test(text) ? `: ${text}` : ''}`;
-}
-
-/** Classifies whatever ldapts or the socket threw into one of this module's errors. */
-function classify(err: unknown, what: string, caFile?: string): LdapInventoryError {
-  if (err instanceof LdapInventoryError) return err;
-  if (err instanceof GssapiRefusedError) return new LdapAuthError(`${what}: ${err.message}`, { cause: err });
-  if (err instanceof GssapiUnavailableError) return new LdapUnavailableError(`${what}: ${err.message}`, { cause: err });
-  if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) {
-    return new LdapAuthError(`${what}: invalid credentials`, { cause: err });
-  }
-  if (err instanceof ConfidentialityRequiredError || err instanceof StrongAuthRequiredError) {
-    return new LdapAuthError(`${what}: the server requires a protected connection or stronger authentication (${describeResult(err)})`, { cause: err });
-  }
-  if (err instanceof UnavailableError || err instanceof BusyError || err instanceof TimeLimitExceededError) {
-    return new LdapUnavailableError(`${what}: ${describeResult(err)}`, { cause: err });
-  }
-  if (err instanceof ResultCodeError) {
-    return new LdapInventoryError(`${what}: ${describeResult(err)}`, { cause: err });
-  }
-  const e = err as NodeJS.ErrnoException | undefined;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = e?.message ?? String(err);
-  if (/CERT|SIGNATURE|ISSUER|ALTNAME|^ERR_TLS_|^ERR_SSL_/.test(code) || /certificate/i.test(message)) {
-    const against = caFile ? `the CA file ${caFile}` : 'the system trust store';
-    return new LdapTlsError(`${what}: TLS verification failed against ${against} (${code ? `${code}: ` : ''}${message})`, { cause: err });
-  }
-  if (UNAVAILABLE_CODES.has(code) || /timeout|timed out|socket|connection closed|not established/i.test(message)) {
-    return new LdapUnavailableError(`${what}: ${code || message}`, { cause: err });
-  }
-  return new LdapInventoryError(`${what}: ${message}`, { cause: err });
-}
-
-/**
- * GSSAPI names the server by the URL's host (ldap/<host>, never a reverse
- * lookup), and this client negotiates no SASL security layer, so TLS must
- * protect the connection.
- */
-function checkGssapiUrl(raw: string, starttls: boolean): void {
-  const url = new URL(raw);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) throw new LdapInventoryError(`GSSAPI needs the LDAP server's host name in the URL, not ${host}: its Kerberos principal is ldap/<host name>`);
-  if (url.protocol !== 'ldaps:' && !starttls) throw new LdapInventoryError(`GSSAPI binds need TLS: use ldaps:// or StartTLS for ${raw}`);
-}
-
-/** ldapts' connection hooks with our name resolution (ldapts calls the TLS one with a single options object for StartTLS). */
-function withLookup(lookup: LookupFunction): { createConnection: typeof netConnect; createSecureConnection: typeof tlsConnect } {
-  const createConnection = ((port: number, host: string) => netConnect({ port, host, lookup })) as unknown as typeof netConnect;
-  const createSecureConnection = ((...args: unknown[]) => {
-    if (typeof args[0] === 'object' && args[0] !== null) return tlsConnect(args[0] as ConnectionOptions);
-    const [port, host, options] = args as [number, string, ConnectionOptions | undefined];
-    return tlsConnect({ ...options, port, host, lookup, ...(isIP(host) ? {} : { servername: host }) });
-  }) as unknown as typeof tlsConnect;
-  return { createConnection, createSecureConnection };
-}
-
-/** Rejects with LdapUnavailableError after ms; runs onTimeout first (to tear the socket down). */
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new LdapUnavailableError(`${what}: no answer within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Attribute values by lower-cased name: servers may echo names in any case. */
 function values(entry: Entry, name: string): string[] {
