@@ -16,10 +16,14 @@ export interface BenchConfigOptions {
   readonly keystoneUrl: string;
   readonly keystoneUser: string;
   readonly keystonePassword: string;
+  /** File name inside dir; join.conf by default. */
+  readonly file?: string;
   /** [freeipa] max_concurrency; absent: the shipped default. */
   readonly ipaConcurrency?: number | undefined;
   readonly notifications: {
-    readonly queue: string;
+    /** Prefix of the listener's own queues (retry delay queues). */
+    readonly retryQueuePrefix: string;
+    readonly queueType?: 'classic' | 'quorum' | undefined;
     readonly deadLetterQueue: string;
     readonly exchange: string;
     readonly topic: string;
@@ -32,7 +36,7 @@ export function writeBenchConfig(opts: BenchConfigOptions): string {
   writeFileSync(otpFile, `${randomBytes(48).toString('base64')}\n`, { mode: 0o600 });
   const passwordFile = join(opts.dir, 'ipa.password');
   writeFileSync(passwordFile, `${opts.ipa.password}\n`, { mode: 0o600 });
-  const file = join(opts.dir, 'join.conf');
+  const file = join(opts.dir, opts.file ?? 'join.conf');
   const credentials = [
     `auth_url = ${opts.keystoneUrl}`,
     `username = ${opts.keystoneUser}`,
@@ -62,7 +66,8 @@ export function writeBenchConfig(opts: BenchConfigOptions): string {
     ...(opts.ipaConcurrency !== undefined ? [`max_concurrency = ${opts.ipaConcurrency}`] : []),
     '',
     '[notifications]',
-    `queue = ${opts.notifications.queue}`,
+    `retry_queue_prefix = ${opts.notifications.retryQueuePrefix}`,
+    ...(opts.notifications.queueType !== undefined ? [`queue_type = ${opts.notifications.queueType}`] : []),
     `dead_letter_queue = ${opts.notifications.deadLetterQueue}`,
     `exchanges = ${opts.notifications.exchange}`,
     `topics = ${opts.notifications.topic}`,

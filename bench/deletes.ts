@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type ConfirmChannel } from 'amqplib';
 import { loadConfigFile } from '../src/config/load.js';
 import { formatBinding } from '../src/domain/binding.js';
-import { retryLevels, retryQueueName } from '../src/notify/topology.js';
+import { consumedQueues, retryQueueNames } from '../src/notify/topology.js';
 import type { BenchIpa } from './ipa.js';
 import { cpuMsOf, forkTs, machineBusyMs, memoryOf, watchMemory, type Runtime } from './proc.js';
 
@@ -171,7 +171,7 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
     const roundTrips = spec.ipa.emulator.counters().roundTrips;
     const deadLettered = (await channel.checkQueue(notifications.deadLetterQueue)).messageCount;
     let retrying = 0;
-    for (const level of retryLevels(notifications)) retrying += (await channel.checkQueue(retryQueueName(notifications.queue, level))).messageCount;
+    for (const queue of retryQueueNames(notifications)) retrying += (await channel.checkQueue(queue)).messageCount;
     const removed = spec.hosts.length - remaining.size;
     await channel.close();
     return {
@@ -193,18 +193,18 @@ export async function runDeletes(spec: DeleteSpec): Promise<DeleteResult> {
   } finally {
     memory.stop();
     await notify.stop();
-    await deleteTopology(notifications.queue, notifications.deadLetterQueue, exchange, retryLevels(notifications).map((l) => retryQueueName(notifications.queue, l))).catch(() => undefined);
+    await deleteTopology([...consumedQueues(notifications), notifications.deadLetterQueue, ...retryQueueNames(notifications)], exchange).catch(() => undefined);
     await model.close().catch(() => undefined);
   }
 }
 
 /** The run's own queues and exchange go away with it: the broker is shared. */
-async function deleteTopology(queue: string, deadLetterQueue: string, exchange: string, retryQueues: readonly string[]): Promise<void> {
+async function deleteTopology(queues: readonly string[], exchange: string): Promise<void> {
   const model = await connect(AMQP_URL, { timeout: 10_000 });
   model.on('error', () => undefined);
   try {
     const channel = await model.createChannel();
-    for (const q of [queue, deadLetterQueue, ...retryQueues]) await channel.deleteQueue(q);
+    for (const q of queues) await channel.deleteQueue(q);
     await channel.deleteExchange(exchange);
   } finally {
     await model.close().catch(() => undefined);

@@ -64,6 +64,7 @@ Deletes:
   --delete-latency MS  FreeIPA latency during the deletes (default 5)
   --delete-wait S      longest wait for the last host to go (default 60)
   --prefetch N         [notifications] prefetch of novajoin-notify (default: the shipped default)
+  --queue-types LIST   [notifications] queue_type values, one delete storm each (default classic,quorum)
   --fixture FILE       the captured versioned delete (default test/fixtures/nova-notifications/delete--versioned--instance.delete.end.json)
 
 Diagnostics:
@@ -89,6 +90,7 @@ const { values: opts } = parseArgs({
     'delete-latency': { type: 'string', default: '5' },
     'delete-wait': { type: 'string', default: '60' },
     prefetch: { type: 'string' },
+    'queue-types': { type: 'string', default: 'classic,quorum' },
     fixture: { type: 'string', default: DEFAULT_FIXTURE },
     profile: { type: 'boolean', default: false },
     runtime: { type: 'string' },
@@ -123,6 +125,13 @@ const deletes = opts.deletes !== undefined ? int('deletes', opts.deletes, 0) : M
 const deleteLatency = int('delete-latency', opts['delete-latency'], 0);
 const deleteWaitMs = int('delete-wait', opts['delete-wait'], 1) * 1000;
 const prefetch = opts.prefetch !== undefined ? int('prefetch', opts.prefetch, 1) : undefined;
+const queueTypes = opts['queue-types'].split(',').map((q) => q.trim());
+for (const q of queueTypes) {
+  if (q !== 'classic' && q !== 'quorum') {
+    process.stderr.write(`--queue-types takes classic and quorum, not "${q}"\n`);
+    process.exit(2);
+  }
+}
 const calibrationRepeats = Math.max(...repeatsList);
 const runtimeOption = opts.runtime ?? (opts.profile || !bundleAvailable() ? 'tsx' : 'bundle');
 if (runtimeOption !== 'bundle' && runtimeOption !== 'tsx') {
@@ -222,7 +231,7 @@ try {
   const projectId = openstack.projects.demo.id;
   // Nova's [vendordata_dynamic_auth] user: nova in project service.
   const { token } = openstack.issueToken('nova', 'service');
-  const configFile = writeBenchConfig({
+  const benchConfig = {
     dir,
     port: await freePort(),
     ipa,
@@ -231,13 +240,14 @@ try {
     keystonePassword: openstack.users.novajoin.password,
     ipaConcurrency,
     notifications: {
-      queue: `novajoin-bench-${runId}`,
+      retryQueuePrefix: `novajoin-bench-${runId}`,
       deadLetterQueue: `novajoin-bench-${runId}.dead`,
       exchange: `novajoin-bench-nova-${runId}`,
-      topic: 'versioned_notifications',
+      topic: `novajoin-bench-${runId}`,
       prefetch,
     },
-  });
+  };
+  const configFile = writeBenchConfig(benchConfig);
 
   server = await forkTs('bench/server-process.ts', { args: ['--config-file', configFile], nodeFlags, logFd: serverLog, runtime });
   load = await forkTs('bench/load.ts');
@@ -354,8 +364,8 @@ try {
     }
   }
 
-  // 4. deletes
-  let deleteResult: DeleteResult | null = null;
+  // 4. deletes, once per queue type, each with its own topic and queues
+  const deleteResults: Array<{ queueType: string; result: DeleteResult }> = [];
   if (deletes > 0) {
     const extra = makeInstances(`bench${runId}-d`, Math.max(0, deletes - stormHosts.length), projectId, imageId).map((i) => ({
       instanceId: i.instanceId,
@@ -364,8 +374,22 @@ try {
       fqdn: `${i.hostname}.${ipa!.domain}`,
     }));
     const hosts = [...stormHosts.slice(0, deletes), ...extra];
-    log(`deletes: ${hosts.length} instance.delete.end, FreeIPA latency ${deleteLatency} ms`);
-    deleteResult = await runDeletes({ ipa, configFile, hosts, latencyMs: deleteLatency, waitMs: deleteWaitMs, fixture: opts.fixture, logFd: notifyLog, nodeFlags, runtime });
+    for (const queueType of queueTypes as Array<'classic' | 'quorum'>) {
+      const notifyConfig = writeBenchConfig({
+        ...benchConfig,
+        file: `notify-${queueType}.conf`,
+        notifications: {
+          ...benchConfig.notifications,
+          retryQueuePrefix: `novajoin-bench-${runId}-${queueType}`,
+          deadLetterQueue: `novajoin-bench-${runId}-${queueType}.dead`,
+          topic: `novajoin-bench-${runId}-${queueType}`,
+          queueType,
+        },
+      });
+      log(`deletes: ${hosts.length} instance.delete.end, FreeIPA latency ${deleteLatency} ms, ${queueType} queues`);
+      const result = await runDeletes({ ipa, configFile: notifyConfig, hosts, latencyMs: deleteLatency, waitMs: deleteWaitMs, fixture: opts.fixture, logFd: notifyLog, nodeFlags, runtime });
+      deleteResults.push({ queueType, result });
+    }
   }
 
   // ---- report ------------------------------------------------------------------
@@ -400,24 +424,27 @@ try {
   if (calibrationErrors.size) out.push(`  calibration errors: ${describeErrors(calibrationErrors)}`);
   out.push(`  novajoin-server ${runtime === 'bundle' ? 'as plain JavaScript' : 'through tsx (its loader thread adds to the RSS)'}: RSS after start ${mb(idleRss)}, peak (VmHWM) ${mb(peakRss)}`);
 
-  if (deleteResult) {
-    const d = deleteResult;
+  if (deleteResults.length > 0) {
     out.push(
       '',
-      `novajoin-notify delete storm (versioned instance.delete.end through RabbitMQ, FreeIPA latency ${deleteLatency} ms)`,
+      `novajoin-notify delete storm (versioned instance.delete.end through RabbitMQ, publisher confirms on every retry and dead letter, FreeIPA latency ${deleteLatency} ms)`,
       '',
       renderTable(
-        ['messages', 'FreeIPA latency', 'removed', 'elapsed', 'deletes/s', 'RT/delete', 'lost', 'dead-lettered', 'retrying', 'peak RSS'],
-        [[
-          String(d.messages), `${deleteLatency} ms`, String(d.removed), ms(d.elapsedMs, 0), num(d.perSecond), num(d.roundTrips / Math.max(1, d.removed), 2),
+        ['queue type', 'messages', 'FreeIPA latency', 'removed', 'elapsed', 'deletes/s', 'RT/delete', 'lost', 'dead-lettered', 'retrying', 'peak RSS'],
+        deleteResults.map(({ queueType, result: d }) => [
+          queueType, String(d.messages), `${deleteLatency} ms`, String(d.removed), ms(d.elapsedMs, 0), num(d.perSecond), num(d.roundTrips / Math.max(1, d.removed), 2),
           String(d.remaining + d.deadLettered), String(d.deadLettered), String(d.retrying), mb(d.peakRss),
-        ]],
+        ]),
       ),
       '',
-      `  published in ${ms(d.publishMs, 0)}; CPU: novajoin-notify ${ms(d.notifyCpuMs / Math.max(1, d.removed), 2)} per delete (${num((d.notifyCpuMs / d.elapsedMs) * 100)}% of a core), ` +
-        `test FreeIPA (this process) ${num((d.ipaCpuMs / d.elapsedMs) * 100)}% of a core, other processes (RabbitMQ included) ${num((d.otherCpuMs / d.elapsedMs) * 100)}%`,
-      `  ${d.seeded} hosts created directly for the deletes (not left by the storm); lost = still in FreeIPA after the wait + dead-lettered`,
     );
+    for (const { queueType, result: d } of deleteResults) {
+      out.push(
+        `  ${queueType}: published in ${ms(d.publishMs, 0)}; CPU: novajoin-notify ${ms(d.notifyCpuMs / Math.max(1, d.removed), 2)} per delete (${num((d.notifyCpuMs / d.elapsedMs) * 100)}% of a core), ` +
+          `test FreeIPA (this process) ${num((d.ipaCpuMs / d.elapsedMs) * 100)}% of a core, other processes (RabbitMQ included) ${num((d.otherCpuMs / d.elapsedMs) * 100)}%; ${d.seeded} hosts created directly for the deletes`,
+      );
+    }
+    out.push('  lost = still in FreeIPA after the wait + dead-lettered');
   }
 
   // Targets (design section 7), each judged where its conditions were met.
@@ -435,12 +462,12 @@ try {
   const slotBound = targetRows.find((v) => v.p99 >= 500 && v.slotBoundMs >= 150);
   const overheadP50 = p50(firstOverhead.outside);
   targets.push(['Service overhead per first join, p50 (< 5 ms)', ms(overheadP50, 2), verdict(overheadP50 < 5)]);
-  if (deleteResult) {
-    const lost = deleteResult.remaining + deleteResult.deadLettered;
+  for (const { queueType, result } of deleteResults) {
+    const lost = result.remaining + result.deadLettered;
     targets.push([
-      `Deletes per second, ${deleteLatency} ms (>= 200, none lost)`,
-      `${num(deleteResult.perSecond)}/s, ${lost} lost`,
-      deleteLatency >= 5 ? verdict(deleteResult.perSecond >= 200 && lost === 0) : 'n/a (target is at 5 ms)',
+      `Deletes per second, ${queueType} queues, ${deleteLatency} ms (>= 200, none lost)`,
+      `${num(result.perSecond)}/s, ${lost} lost`,
+      deleteLatency >= 5 ? verdict(result.perSecond >= 200 && lost === 0) : 'n/a (target is at 5 ms)',
     ]);
   }
   targets.push(['Peak RSS of novajoin-server (< 200 MB)', mb(peakRss), verdict(peakRss < 200 * 1024 * 1024)]);

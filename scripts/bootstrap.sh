@@ -23,6 +23,7 @@ packages=(
   389-ds-base        # tests: 389 Directory Server, FreeIPA's own directory, enforcing its ACIs
   libsasl2-modules-gssapi-mit # tests: SASL GSSAPI binds to the test directory
   python3-ipaclient  # tests: FreeIPA's own client library (the `ipa` command's code) against the test FreeIPA
+  iproute2           # tests: `ip link set lo up` in the network namespace the ipalib test runs in
   python3-oslo.messaging # tests: Nova's notification publisher, as Nova runs it
   dnsmasq-base       # tests: a real DNS server for FreeIPA SRV discovery
   prometheus         # tests: the shipped Grafana dashboard's queries run against a real Prometheus

@@ -46,11 +46,12 @@ const EXTRA_PARAMS: readonly ExtraParam[] = [
       '    Struct[{',
       '      Optional[allowed_classes]  => Array[String[1]],',
       '      Optional[allowed_services] => Array[String[1]],',
+      '      Optional[allowed_service_domains] => Array[String[1]],',
       '    }]',
       '  ]',
     ].join('\n'),
     value: '{}',
-    doc: "Per-project sections of join.conf, by Keystone project name, e.g. { 'admin' => { 'allowed_classes' => ['web'], 'allowed_services' => ['HTTP'] } }. allowed_classes: ipa_hostclass values the project may ask for; allowed_services: services it may have principals for (managed_service_*, compact_service_*), '*' for any.",
+    doc: "Per-project sections of join.conf, by Keystone project name, e.g. { 'admin' => { 'allowed_classes' => ['web'], 'allowed_services' => ['HTTP'] } }. allowed_classes: ipa_hostclass values the project may ask for; allowed_services: services it may have principals for (managed_service_*, compact_service_*), '*' for any; allowed_service_domains: DNS suffixes the hosts of its service principals must lie under.",
   },
   { name: 'config_dir', type: 'String[1]', value: "'/etc/novajoin'", doc: 'Directory of join.conf, the keytab and the secrets (root:group 0750).' },
   { name: 'config_file', type: 'String[1]', value: "'/etc/novajoin/join.conf'", doc: 'The configuration file both services read (root:group 0640).' },
@@ -228,7 +229,7 @@ export function renderJoinConfErb(): string {
     }
   }
   const known = [...KNOWN_SECTIONS].map(rubyString).join(', ');
-  const [classes, services] = PROJECT_OPTIONS.map((s) => s.name);
+  const [classes, services, serviceDomains] = PROJECT_OPTIONS.map((s) => s.name);
   out.push(
     '<%-',
     `  known_sections = [${known}]`,
@@ -249,6 +250,7 @@ export function renderJoinConfErb(): string {
     '[<%= project %>]',
     `${classes} =<%= project_list.call(settings, ${rubyString(classes!)}) %>`,
     `${services} =<%= project_list.call(settings, ${rubyString(services!)}) %>`,
+    `${serviceDomains} =<%= project_list.call(settings, ${rubyString(serviceDomains!)}) %>`,
     '<%- end -%>',
     '',
   );

@@ -5,12 +5,16 @@
  * gets its own FAIL line with a fix, and a non-zero exit.
  */
 import test from 'ava';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
-import { runNovajoin, stackEnv, writeStackConfig, type StackConfigOptions } from './support/novajoin-cli.js';
+import { runBuilt } from './support/built-cli.js';
+import { stackEnv, writeStackConfig, type StackConfigOptions } from './support/novajoin-cli.js';
 import { startOpenStack, type OpenStackServers } from './support/openstack-servers.js';
+import { FreeIpaClient } from '../src/freeipa/client.js';
+import { ensureRbac } from '../src/setup/rbac.js';
 
 let stack: IpaStack;
 let openstack: OpenStackServers;
@@ -30,15 +34,17 @@ test.after.always(async () => {
 });
 
 let configs = 0;
+const RUN = randomUUID();
 async function check(options: Partial<StackConfigOptions> = {}, args: string[] = []) {
   const where = join(dir, `c${configs++}`);
   await mkdir(where);
-  const file = await writeStackConfig({ dir: where, stack, openstack, ...options });
-  const run = await runNovajoin(['check', '--config', file, ...args], { env: stackEnv(stack) });
-  return { ...run, lines: run.stdout.trim().split('\n') };
+  // A topic of its own: the shared broker's novajoin_notifications queues are whatever other tests left.
+  const file = await writeStackConfig({ dir: where, stack, openstack, ...options, set: { 'DEFAULT.notifications_topic': `novajoin-check-${RUN}`, ...options.set } });
+  const run = await runBuilt('novajoin', ['check', '--config', file, ...args], { env: stackEnv(stack), resolveHosts: true });
+  return { ...run, lines: run.stdout.trim().split('\n'), file };
 }
 
-const WHAT = ['configuration', 'FreeIPA login', 'FreeIPA role', 'Keystone', 'Nova', 'Glance', 'RabbitMQ', 'LDAP'];
+const WHAT = ['configuration', 'key files', 'FreeIPA login', 'FreeIPA role', 'Keystone', 'Nova', 'Glance', 'RabbitMQ', 'RabbitMQ notification queues', 'LDAP'];
 
 test.serial('a healthy deployment: one OK line per check, exit 0', async (t) => {
   const run = await check();
@@ -52,7 +58,9 @@ test.serial('FreeIPA down and RabbitMQ unreachable: a FAIL line each, the rest O
   t.is(run.code, 1);
   t.is(run.lines.length, WHAT.length, run.stdout);
   const failed = run.lines.filter((l) => l.startsWith('FAIL'));
-  t.deepEqual(failed.map((l) => WHAT.find((w) => l.startsWith(`FAIL ${w}`))), ['FreeIPA login', 'FreeIPA role', 'RabbitMQ']);
+  t.deepEqual(failed.map((l) => WHAT.find((w) => l.startsWith(`FAIL ${w}`))), ['FreeIPA login', 'FreeIPA role', 'RabbitMQ', 'RabbitMQ']);
+  t.regex(failed[3]!, /^FAIL RabbitMQ notification queues: not checked: no broker answered — fix the RabbitMQ line first/);
+  t.is(run.stderr, '', 'no log record in the way');
   t.regex(failed[0]!, /^FAIL FreeIPA login to https:\/\/ipa\.example\.test:1\/ipa .*: .+ — check \[freeipa\] server and url/);
   t.regex(failed[2]!, /^FAIL RabbitMQ amqp:\/\/guest@127\.0\.0\.1:1\/%2F: .*ECONNREFUSED.* — check \[DEFAULT\] transport_url/);
   t.false(run.stdout.includes('guest:guest'), 'no password in the output');
@@ -68,7 +76,7 @@ test.serial('a keytab without our key and a wrong LDAP password: their own FAIL 
   t.is(run.code, 1);
   const login = run.lines.find((l) => l.includes('FreeIPA login'));
   t.regex(login ?? '', /^FAIL FreeIPA login .* with keytab .*auditor\.keytab: .+ — check \[DEFAULT\] keytab .*novajoin ipa-setup --rotate-keytab/);
-  const ldap = run.lines.find((l) => l.includes('LDAP'));
+  const ldap = run.lines.find((l) => /^(OK|FAIL) LDAP/.test(l));
   t.regex(ldap ?? '', /^FAIL LDAP .*: .*invalid credentials.* — check \[ldap\] bind_dn and bind_password_file/);
   t.true(run.lines.some((l) => l.startsWith('OK RabbitMQ')));
 });
@@ -106,6 +114,26 @@ test.serial('a permission missing from the principal\'s privilege is named, with
   }
 });
 
+/** What ipa-setup leaves behind, put back after a test removed the role. */
+async function setupRbac(): Promise<void> {
+  const admin = new FreeIpaClient({
+    url: stack.url,
+    server: stack.serverName,
+    caFile: stack.caFile,
+    auth: { kind: 'password', user: 'admin', password: stack.adminPassword },
+    apiVersion: '2.230',
+    timeoutMs: 20_000,
+    retries: 0,
+    maxConcurrency: 2,
+    lookup: stack.lookup,
+  });
+  try {
+    await ensureRbac({ client: admin, principal: stack.clientPrincipal });
+  } finally {
+    await admin.close();
+  }
+}
+
 test.serial('a missing role is a FAIL line that says to run ipa-setup', async (t) => {
   const removed = await stack.emulator.rpc('role_del', ['Nova Host Manager'], {});
   if (removed.error) throw new Error(removed.error.message);
@@ -113,15 +141,66 @@ test.serial('a missing role is a FAIL line that says to run ipa-setup', async (t
   t.is(run.code, 1);
   t.deepEqual(run.lines.filter((l) => l.startsWith('FAIL')).length, 1, run.stdout);
   t.regex(run.lines.find((l) => l.startsWith('FAIL')) ?? '', /^FAIL FreeIPA role "Nova Host Manager".*: FreeIPA shows no role .* — run `novajoin ipa-setup`/);
+  await setupRbac();
 });
 
-test.serial('a configuration error is the first and only line', async (t) => {
+test.serial('configuration errors: one FAIL line each, nothing else checked, exit 2 (a configuration error)', async (t) => {
   const file = join(dir, 'bad.conf');
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(file, '[ldap]\nurl = http://nope\n');
-  const run = await runNovajoin(['check', '--config', file]);
+  await writeFile(file, '[ldap]\nurl = http://nope\n[DEFAULT]\ndebug = maybe\n');
+  const run = await runBuilt('novajoin', ['check', '--config', file]);
   const lines = run.stdout.trim().split('\n');
+  t.is(run.code, 2);
+  t.is(lines.length, 2, run.stdout);
+  t.regex(lines[0]!, /^FAIL configuration .*bad\.conf:2 \[ldap\] url: .* — fix the file/);
+  t.regex(lines[1]!, /^FAIL configuration .*bad\.conf:4 \[DEFAULT\] debug: "maybe" is not a boolean; accepted .* — fix the file/);
+});
+
+test.serial('an unreachable Keystone is named as the cause; Nova and Glance say they were not checked, not "give the user the admin role"', async (t) => {
+  const run = await check({ set: { 'service_credentials.auth_url': 'http://127.0.0.1:1/v3' } });
   t.is(run.code, 1);
-  t.is(lines.length, 1);
-  t.regex(lines[0]!, /^FAIL configuration: .*\[ldap\].*url.* — fix the file/);
+  t.regex(run.lines.find((l) => l.startsWith('FAIL Keystone')) ?? '', /unreachable.* — check \[service_credentials\] auth_url and that Keystone is up/);
+  for (const what of ['Nova', 'Glance']) {
+    const line = run.lines.find((l) => l.startsWith(`FAIL ${what}`)) ?? '';
+    t.regex(line, /: not checked: Keystone gave no token — fix the Keystone line first$/, what);
+  }
+  t.false(run.stdout.includes('admin role'));
+});
+
+test.serial('an empty [freeipa] server: FreeIPA and LDAP lines say so, not "Invalid URL"', async (t) => {
+  const run = await check({ set: { 'freeipa.server': '', 'freeipa.url': '', 'ldap.url': '' } });
+  t.is(run.code, 1);
+  t.notRegex(run.stdout, /Invalid URL/i);
+  t.regex(run.lines.find((l) => l.startsWith('FAIL FreeIPA login')) ?? '', /: neither \[freeipa\] server nor \[freeipa\] url is set — set \[freeipa\] server/);
+  t.regex(run.lines.find((l) => l.startsWith('FAIL LDAP')) ?? '', /: neither \[ldap\] url nor \[freeipa\] server .* is set — set \[freeipa\] server, or \[ldap\] url/);
+});
+
+test.serial('missing or unreadable key files are FAIL lines naming the option', async (t) => {
+  const { writeFile, chmod } = await import('node:fs/promises');
+  const unreadable = join(dir, 'unreadable.password');
+  await writeFile(unreadable, 'secret\n');
+  await chmod(unreadable, 0o000);
+  const run = await check({ set: { 'DEFAULT.otp_secret_file': join(dir, 'no-such-otp.key'), 'ldap.bind_password_file': unreadable } });
+  t.is(run.code, 1);
+  t.regex(run.lines.find((l) => l.startsWith('FAIL [DEFAULT] otp_secret_file')) ?? '', /no-such-otp\.key does not exist; create it with: head -c 48 \/dev\/urandom/);
+  // root reads any file: the line is only expected where permissions apply.
+  if (process.getuid?.() !== 0) t.regex(run.lines.find((l) => l.startsWith('FAIL [ldap] bind_password_file')) ?? '', /unreadable\.password is not readable by this user/);
+});
+
+test.serial('--json prints one machine-readable report and nothing else on stdout; --debug logs go to stderr', async (t) => {
+  const run = await check({ set: { 'DEFAULT.transport_url': 'rabbit://guest:guest@127.0.0.1:1/' } }, ['--json', '--debug']);
+  t.is(run.code, 1);
+  const report = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ ok: boolean; what: string; why?: string; fix?: string }> };
+  t.false(report.ok);
+  t.is(report.checks.length, WHAT.length);
+  report.checks.forEach((c, i) => t.true(c.what.startsWith(WHAT[i]!), c.what));
+  const rabbit = report.checks.find((c) => c.what.startsWith('RabbitMQ'));
+  t.like(rabbit, { ok: false });
+  t.regex(rabbit?.why ?? '', /ECONNREFUSED/);
+  t.regex(rabbit?.fix ?? '', /transport_url/);
+  t.true(report.checks.filter((c) => c.what !== rabbit?.what).every((c) => c.ok), run.stdout);
+  // The debug records went to stderr, one JSON object per line, never into the report.
+  const records = run.stderr.trim().split('\n').filter(Boolean);
+  t.true(records.length > 0, 'debug logging on');
+  for (const record of records) t.is(typeof (JSON.parse(record) as { level: string }).level, 'string');
 });

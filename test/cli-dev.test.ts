@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile } from '../src/config/load.js';
+import { defaultConfig, loadConfigFile } from '../src/config/load.js';
+import { retryQueueNames } from '../src/notify/topology.js';
 import { clientFromConfig } from '../src/freeipa/client.js';
 import { hostShow, serviceShow } from '../src/freeipa/commands.js';
 import { NotFoundError } from '../src/freeipa/errors.js';
@@ -34,7 +35,7 @@ async function startDev(args: string[]): Promise<Dev> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${dev.stdout}\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${dev.stdout}\n${stderr}`)), 180_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       dev.stdout += chunk.toString();
       const conf = /Its configuration: (\S+)/.exec(dev.stdout);
@@ -85,10 +86,10 @@ test('dev runs the server, the listener and an HTTPS FreeIPA that check and a de
       'domain = dev.example',
       'transport_url = rabbit://guest:guest@127.0.0.1:5672/',
       '[notifications]',
-      `queue = dev-${id}`,
+      `retry_queue_prefix = dev-${id}`,
       `dead_letter_queue = dev-${id}.dead`,
       `exchanges = dev-nova-${id}`,
-      'topics = novajoin_notifications, versioned_notifications',
+      `topics = dev-${id}`,
       'metrics_port = 0',
       `[${project}]`,
       'allowed_services = HTTP',
@@ -99,12 +100,12 @@ test('dev runs the server, the listener and an HTTPS FreeIPA that check and a de
   const broker = await openBroker();
   t.teardown(async () => {
     await stop(dev);
-    for (const q of [`dev-${id}`, `dev-${id}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    for (const q of [`dev-${id}.info`, `dev-${id}.error`, `dev-${id}.dead`, ...retryQueueNames({ ...defaultConfig().notifications, retryQueuePrefix: `dev-${id}` })]) await broker.channel.deleteQueue(q).catch(() => undefined);
     await broker.channel.deleteExchange(`dev-nova-${id}`).catch(() => undefined);
     await broker.model.close().catch(() => undefined);
     await removeDir(dir);
   });
-  t.regex(dev.stdout, new RegExp(`Notification listener: consuming queue dev-${id}`));
+  t.regex(dev.stdout, new RegExp(`Notification listener: consuming dev-${id}\\.info, dev-${id}\\.error`));
   t.regex(dev.stdout, /curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/v1\//);
 
   // The operator's own file is in force: its domain, and its per-project services.
@@ -134,7 +135,7 @@ test('dev runs the server, the listener and an HTTPS FreeIPA that check and a de
   const message = structuredClone(fixture.message) as Record<string, any>;
   message['_unique_id'] = randomUUID().replace(/-/g, '');
   Object.assign(message['payload']['nova_object.data'], { uuid: instance, tenant_id: project, host_name: 'vm1' });
-  broker.channel.publish(`dev-nova-${id}`, fixture.routingKey, osloBody(message), publishOptions(fixture.properties));
+  broker.channel.publish(`dev-nova-${id}`, `dev-${id}.info`, osloBody(message), publishOptions(fixture.properties));
   const deadline = Date.now() + 30_000;
   let gone = false;
   while (!gone && Date.now() < deadline) {

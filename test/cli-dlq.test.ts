@@ -47,9 +47,9 @@ test('list shows what was dead-lettered and changes nothing; replay after the fi
   t.teardown(() => model.close().catch(() => undefined));
   const first = legacyDelete('dlq-one');
   const second = legacyDelete('dlq-two');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(first), { deliveryMode: 2 });
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(second), { deliveryMode: 2 });
-  channel.publish(config.nova, 'novajoin_notifications.info', Buffer.from('{not json'), { deliveryMode: 2 });
+  channel.publish(config.nova, config.routingKey, osloBody(first), { deliveryMode: 2 });
+  channel.publish(config.nova, config.routingKey, osloBody(second), { deliveryMode: 2 });
+  channel.publish(config.nova, config.routingKey, Buffer.from('{not json'), { deliveryMode: 2 });
   await until('three dead letters', async () => (await readyCount(config.deadLetterQueue)) === 3);
 
   const conf = join(dir, 'join.conf');
@@ -63,7 +63,7 @@ test('list shows what was dead-lettered and changes nothing; replay after the fi
   t.is(one.id, first['message_id'] as string);
   t.regex(one.reason, /Insufficient access/);
   t.is(one.exchange, config.nova);
-  t.is(one.routingKey, 'novajoin_notifications.info');
+  t.is(one.routingKey, config.routingKey);
   t.regex(messages.find((m) => m.eventType === null)?.reason ?? '', /not JSON/);
   t.is(await readyCount(config.deadLetterQueue), 3, 'list moved nothing');
   const text = await novajoin(['dlq', 'list', '--config-file', conf]);

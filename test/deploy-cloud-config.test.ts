@@ -234,7 +234,7 @@ test('config drive on a real block device, found by label: mounted read-only in 
 });
 
 test('nothing to do: no join, an empty join, or already enrolled', async (t) => {
-  for (const data of [{ static: {} }, { join: {} }, { join: { hostname: 'vm1.example.test', krb_realm: 'EXAMPLE.TEST' } }]) {
+  for (const data of [{ static: {} }, { join: {} }]) {
     const guest = await makeGuest(t);
     await writeConfigDrive(guest, 'latest', data);
     const run = await runGuest(guest, ['sh'], {});
@@ -366,4 +366,40 @@ test('metadata service: no vendor_data2.json anywhere is nothing to do; no answe
   t.is(refused.log.match(/retrying in/g)?.length, 2);
   t.deepEqual(refused.calls, []);
   t.deepEqual(refused.leftovers, []);
+});
+
+test('a name without an OTP (a config drive built before the rebuild was handled): the metadata service is asked again until the OTP comes', async (t) => {
+  const noOtp = { static: {}, join: { hostname: 'vm1.example.test', krb_realm: 'EXAMPLE.TEST' } };
+  const md = await startMetadata((_path, n) => [200, JSON.stringify(n <= 2 ? noOtp : VENDOR_DATA)]);
+  t.teardown(() => md.close());
+  const guest = await makeGuest(t);
+  await writeConfigDrive(guest, 'latest', noOtp);
+  const run = await runGuest(guest, ['sh', '-x'], { NOVAJOIN_METADATA_URL: md.url, NOVAJOIN_OTP_TRIES: '5' });
+  t.is(run.code, 0, run.log + run.output);
+  t.is(md.requests.length, 3);
+  t.deepEqual(run.calls, [EXPECTED_ARGS]);
+  t.is(run.log.match(/gave no OTP yet .*round \d of 5/g)?.length, 3);
+  assertNoSecret(t, run);
+  t.deepEqual(run.leftovers, []);
+});
+
+test('a name without an OTP that stays so gives up after the bounded rounds; join gone means nothing to do', async (t) => {
+  const noOtp = { join: { hostname: 'vm1.example.test', krb_realm: 'EXAMPLE.TEST' } };
+  const md = await startMetadata(() => [200, JSON.stringify(noOtp)]);
+  t.teardown(() => md.close());
+  const guest = await makeGuest(t);
+  await writeConfigDrive(guest, 'latest', noOtp);
+  const run = await runGuest(guest, ['sh'], { NOVAJOIN_METADATA_URL: md.url, NOVAJOIN_OTP_TRIES: '2' });
+  t.is(run.code, 1);
+  t.is(md.requests.length, 2);
+  t.regex(run.log, /gave no OTP after 2 rounds/);
+  t.deepEqual(run.calls, []);
+
+  const gone = await startMetadata(() => [200, JSON.stringify({ join: {} })]);
+  t.teardown(() => gone.close());
+  const other = await makeGuest(t);
+  await writeConfigDrive(other, 'latest', noOtp);
+  const done = await runGuest(other, ['sh'], { NOVAJOIN_METADATA_URL: gone.url });
+  t.is(done.code, 0, done.log);
+  t.regex(done.log, /no join\.ipaotp .*nothing to do/);
 });

@@ -38,7 +38,7 @@ const id = randomUUID();
 test.before(async () => {
   env = await startNovajoinEnv();
   const config = await env.config(
-    ['[notifications]', `queue = grafana-${id}`, `dead_letter_queue = grafana-${id}.dead`, `exchanges = grafana-nova-${id}`, 'topics = novajoin_notifications, versioned_notifications', 'health_file = '].join('\n'),
+    ['[notifications]', `queue = grafana-${id}`, `dead_letter_queue = grafana-${id}.dead`, `exchanges = grafana-nova-${id}`, `topics = grafana-${id}`, 'health_file = '].join('\n'),
   );
   server = await env.startServer(config);
   notify = await env.startNotify(config);
@@ -52,7 +52,8 @@ test.before(async () => {
   if (res.status !== 200) throw new Error(`join failed: ${res.status}`);
   broker = await openBroker();
   const fixture = loadFixtures().find((f) => f.file.startsWith('delete--versioned'))!;
-  broker.channel.publish(`grafana-nova-${id}`, fixture.routingKey, fixture.body, publishOptions(fixture.properties));
+  // A topic of this test's own: queues named after topics are shared by every listener of that topic.
+  broker.channel.publish(`grafana-nova-${id}`, `grafana-${id}.info`, fixture.body, publishOptions(fixture.properties));
 
   const port = await freePort();
   prometheusUrl = `http://127.0.0.1:${port}`;
@@ -83,7 +84,7 @@ test.after.always(async () => {
   prometheus?.kill('SIGKILL');
   await env?.stop();
   if (!broker) return;
-  for (const q of [`grafana-${id}`, `grafana-${id}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+  for (const q of [`grafana-${id}`, `grafana-${id}.dead`, `grafana-${id}.info`, `grafana-${id}.error`]) await broker.channel.deleteQueue(q).catch(() => undefined);
   await broker.channel.deleteExchange(`grafana-nova-${id}`).catch(() => undefined);
   await broker.model.close();
 });

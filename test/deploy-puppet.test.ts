@@ -308,8 +308,8 @@ test('join.conf rendered with every option changed loads with zero warnings and 
   t.deepEqual(
     [...config.projects.entries()],
     [
-      ['admin', { allowedClasses: ['web', 'db'], allowedServices: ['HTTP', '*'] }],
-      ['tripleo ops', { allowedClasses: [], allowedServices: ['haproxy'] }],
+      ['admin', { allowedClasses: ['web', 'db'], allowedServices: ['HTTP', '*'], allowedServiceDomains: [] }],
+      ['tripleo ops', { allowedClasses: [], allowedServices: ['haproxy'], allowedServiceDomains: [] }],
     ],
   );
 

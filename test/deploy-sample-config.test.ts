@@ -68,7 +68,7 @@ test('join.conf.sample uncommented loads to the default configuration; the only 
   const { projects: noProjects, ...defaults } = defaultConfig();
   t.deepEqual(rest, defaults);
   t.is(noProjects.size, 0);
-  t.deepEqual([...projects.entries()], [['<project name>', { allowedClasses: [], allowedServices: [] }]]);
+  t.deepEqual([...projects.entries()], [['<project name>', { allowedClasses: [], allowedServices: [], allowedServiceDomains: [] }]]);
 });
 
 test('policy.yaml.sample: commented it is empty YAML; uncommented it is exactly novajoin 1.1 default rules', async (t) => {

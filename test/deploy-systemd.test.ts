@@ -84,6 +84,7 @@ for (const unit of UNITS) {
     t.is(one('Group'), 'novajoin');
     t.is(one('Type'), 'simple');
     t.is(one('Restart'), 'on-failure');
+    t.is(one('RestartPreventExitStatus'), '2', 'a configuration error (exit 2) is not restarted in a loop');
     t.is(one('UMask'), '0077');
     t.is(one('RuntimeDirectory'), 'novajoin');
     t.is(one('CapabilityBoundingSet'), '');

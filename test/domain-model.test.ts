@@ -12,7 +12,7 @@ const naming = { domain: 'example.test', projectSubdomain: false, normalizeProje
 const policy = (allowedServices: string[] = [], allowedClasses: string[] = []): EnrollmentPolicy => ({
   naming,
   realm: 'EXAMPLE.TEST',
-  projects: new Map([['demo', { allowedClasses, allowedServices }]]),
+  projects: new Map([['demo', { allowedClasses, allowedServices, allowedServiceDomains: [] }]]),
 });
 const facts = (metadata: Record<string, string>, hostname = 'web1') => ({
   instanceId: '178b0921-8f85-4257-88b6-2e743b5a975c',
@@ -152,4 +152,20 @@ test('removals: only what novajoin made, and shared services keep other managers
     { op: 'deleteService', principal: 'keepalived/vip.example.test@EXAMPLE.TEST' },
     { op: 'deleteHost', fqdn: sub, updateDns: true },
   ]);
+});
+
+test("an FQDN hostname is kept only inside the project's own names", async (t) => {
+  const { inProjectNamespace } = await import('../src/domain/hostname.js');
+  const demo = { id: 'P1', name: 'demo' };
+  const sub = { ...naming, projectSubdomain: true };
+  t.is(computeFqdn('web.demo.example.test', demo, sub), 'web.demo.example.test');
+  t.is(t.throws<InvalidRequest>(() => computeFqdn('web.other.example.test', demo, sub), { instanceOf: InvalidRequest })?.field, 'hostname');
+  const dashed = { ...naming, hostnameTemplate: '{hostname}-{project}.{domain}' };
+  t.true(inProjectNamespace('web-demo.example.test', demo, dashed));
+  t.false(inProjectNamespace('web-other.example.test', demo, dashed));
+  const byId = { ...naming, hostnameTemplate: '{hostname}.{project_id}.{domain}' };
+  t.true(inProjectNamespace('web.p1.example.test', { id: 'P1', name: null }, byId));
+  t.false(inProjectNamespace('web.p2.example.test', { id: 'P1', name: null }, byId));
+  t.false(inProjectNamespace('web.demo.example.test', { id: 'P1', name: null }, sub), 'an unknown project name owns nothing');
+  t.true(inProjectNamespace('anything.example.test', demo, naming), 'without project names the whole domain is one namespace');
 });

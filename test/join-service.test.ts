@@ -18,7 +18,8 @@ test.before(async () => {
   imageEnroll = env.openstack.addImage({ name: 'fedora-ipa', properties: { ipa_enroll: 'True', os_distro: 'fedora', os_version: '40' } });
   imagePlain = env.openstack.addImage({ name: 'cirros', properties: { os_distro: 'cirros' } });
   const demo = env.openstack.projects.demo.name;
-  server = await env.startServer(await env.config(`[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`));
+  // readiness_interval = 0: the readiness test sees FreeIPA go down at once.
+  server = await env.startServer(await env.config(`[DEFAULT]\nreadiness_interval = 0\n[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`));
 });
 
 test.after.always(async () => {
@@ -255,6 +256,8 @@ const badRequests: Array<[string, unknown, string | undefined, RegExp]> = [
   ['metadata not an object', { metadata: ['ipa_enroll'] }, 'metadata', /must be an object of strings/],
   ['missing instance-id', { 'instance-id': undefined }, 'instance-id', /instance-id is required/],
   ['missing image-id', { 'image-id': undefined }, 'image-id', /image-id is required/],
+  ['a key twice (JSON.parse would keep the last)', '{"project-id": "p", "instance-id": "i", "image-id": "", "hostname": "vm-a", "hostname": "vm-b", "metadata": {"ipa_enroll": "True"}}', 'hostname', /has the key "hostname" twice/],
+  ['a metadata key twice', '{"project-id": "p", "instance-id": "i", "image-id": "", "hostname": "vm-a", "metadata": {"ipa_enroll": "False", "ipa_enroll": "True"}}', 'metadata.ipa_enroll', /has the key "metadata.ipa_enroll" twice/],
 ];
 for (const [what, change, field, message] of badRequests) {
   test.serial(`bad input (${what}): 400 naming the field, FreeIPA untouched`, async (t) => {
@@ -267,6 +270,22 @@ for (const [what, change, field, message] of badRequests) {
     t.is(writes(), before);
   });
 }
+
+test.serial('an FQDN longer than FreeIPA\'s ipamaxhostnamelength (64) is refused by novajoin, naming the limit, with no FreeIPA call', async (t) => {
+  // 51 + ".example.test" is exactly 64: FreeIPA takes it.
+  const longest = await post(body({ hostname: `h${randomUUID().replaceAll('-', '').slice(0, 8)}${'a'.repeat(42)}` }));
+  t.is(longest.status, 200, JSON.stringify(longest.body));
+  t.is(longest.body['hostname'].length, 64);
+
+  const requests = env.ipa.emulator.counters().requests;
+  const before = writes();
+  const res = await post(body({ hostname: 'a'.repeat(52) }));
+  t.is(res.status, 400);
+  t.is(res.body['error'].field, 'hostname');
+  t.regex(res.body['error'].message, /is 65 characters; FreeIPA accepts at most 64/);
+  t.is(env.ipa.emulator.counters().requests, requests, 'nothing sent to FreeIPA');
+  t.is(writes(), before);
+});
 
 test.serial("the exact body Nova 26 sends is accepted as is", async (t) => {
   const raw =

@@ -20,6 +20,7 @@ import {
   RecordingHandler,
   startTestConsumer,
   testConfig,
+  testRoutingKey,
   waitForEvent,
 } from './support/notify.js';
 
@@ -36,7 +37,7 @@ test('every fixture, published as Nova published it, reaches the handler as the 
   const handler = new RecordingHandler();
   await startTestConsumer(t, config, handler);
   for (const f of fixtures) {
-    t.true(channel.publish(exchangeFor(f.exchange), f.routingKey, f.body, publishOptions(f.properties)));
+    t.true(channel.publish(exchangeFor(f.exchange), testRoutingKey(config, f.routingKey), f.body, publishOptions(f.properties)));
   }
   await handler.waitFor(() => handler.applied.length === fixtures.length, 'all fixtures applied');
 
@@ -67,7 +68,7 @@ test('a Neutron floating IP update on the neutron exchange reaches the handler',
     timestamp: '2026-11-22 14:38:50.119257', _unique_id: 'f00dfeed00000000000000000000beef',
     payload: { floatingip: { floating_ip_address: '192.168.5.201', port_id: 'port-1', fixed_ip_address: '172.16.59.10', port_details: { device_id: 'vm-1', device_owner: 'compute:nova' } } },
   });
-  channel.publish(config.neutron, 'novajoin_notifications.info', body, { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 });
+  channel.publish(config.neutron, config.routingKey, body, { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 });
   await handler.waitFor(() => handler.applied.length === 1, 'the floating IP event');
   t.deepEqual(handler.applied[0]?.event, { kind: 'floatingip.associate', floatingIp: '192.168.5.201', portId: 'port-1', deviceId: 'vm-1' });
 });
@@ -81,9 +82,9 @@ test('a poison message goes to the dead-letter queue with its reason, and the ne
 
   const dead = waitForEvent<[{ reason: string }]>(consumer, 'dead_lettered');
   const poison = Buffer.from('{"oslo.version": "2.0", "oslo.message": "{not json"}');
-  channel.publish(config.nova, 'versioned_notifications.info', poison, { contentType: 'application/json', headers: { trace: 'kept' } });
+  channel.publish(config.nova, config.versionedKey, poison, { contentType: 'application/json', headers: { trace: 'kept' } });
   const good = legacyDelete('11111111-2222-3333-4444-555555555555');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(good), { contentType: 'application/json' });
+  channel.publish(config.nova, config.routingKey, osloBody(good), { contentType: 'application/json' });
 
   await handler.waitFor(() => handler.applied.length === 1, 'the good message');
   t.is(handler.applied[0]?.uniqueId, good['_unique_id'] as string);
@@ -97,7 +98,7 @@ test('a poison message goes to the dead-letter queue with its reason, and the ne
   const headers = letter.properties.headers ?? {};
   t.regex(String(headers[NOTIFY_HEADERS.reason]), /oslo\.message is not JSON/);
   t.is(headers[NOTIFY_HEADERS.exchange], config.nova);
-  t.is(headers[NOTIFY_HEADERS.routingKey], 'versioned_notifications.info');
+  t.is(headers[NOTIFY_HEADERS.routingKey], config.versionedKey);
   t.is(headers['trace'], 'kept');
   t.is(letter.properties.contentType, 'application/json');
   t.is(letter.properties.deliveryMode, 2);
@@ -114,8 +115,8 @@ test('a handler error that is not transient dead-letters the message once, with 
   const consumer = await startTestConsumer(t, config, handler);
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(legacyDelete('bad')));
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(legacyDelete('good')));
+  channel.publish(config.nova, config.routingKey, osloBody(legacyDelete('bad')));
+  channel.publish(config.nova, config.routingKey, osloBody(legacyDelete('good')));
   await handler.waitFor(() => handler.applied.length === 1 && handler.calls.length === 2, 'both messages handled');
   const [letter] = await drainQueue(channel, config.deadLetterQueue, 1);
   t.regex(String(letter?.properties.headers?.[NOTIFY_HEADERS.reason]), /^handler: NotFound.*not found/);
@@ -135,8 +136,8 @@ test('an unknown major payload version is skipped and acked, not dead-lettered',
   future['payload']['nova_object.version'] = '3.0';
   future['_unique_id'] = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
   const skipped = waitForEvent<[MessageSettled]>(consumer, 'message', (m) => m.outcome === 'skipped_version');
-  channel.publish(config.nova, update.routingKey, osloBody(future), publishOptions(update.properties));
-  channel.publish(config.nova, update.routingKey, update.body, publishOptions(update.properties));
+  channel.publish(config.nova, testRoutingKey(config, update.routingKey), osloBody(future), publishOptions(update.properties));
+  channel.publish(config.nova, testRoutingKey(config, update.routingKey), update.body, publishOptions(update.properties));
 
   await skipped;
   await handler.waitFor(() => handler.applied.length === 1, 'the 2.0 update');
@@ -162,13 +163,13 @@ test('the same _unique_id delivered twice is applied once', async (t) => {
   consumer.on('message', (m) => m.outcome === 'duplicate' && duplicates.push(m));
   const first = legacyDelete('dup-instance', 'cafebabecafebabecafebabecafebabe');
   const body = osloBody(first);
-  channel.publish(config.nova, 'novajoin_notifications.info', body);
-  channel.publish(config.nova, 'novajoin_notifications.info', body);
+  channel.publish(config.nova, config.routingKey, body);
+  channel.publish(config.nova, config.routingKey, body);
   // And once more after the first is done: the window remembers it.
   await handler.waitFor(() => handler.applied.length === 1, 'the first copy');
-  channel.publish(config.nova, 'novajoin_notifications.info', body);
+  channel.publish(config.nova, config.routingKey, body);
   const marker = legacyDelete('marker');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(marker));
+  channel.publish(config.nova, config.routingKey, osloBody(marker));
   await handler.waitFor(() => handler.applied.some((e) => e.uniqueId === marker['_unique_id']), 'the marker');
   if (duplicates.length < 2) await waitForEvent(consumer, 'message', () => duplicates.length === 2);
 
@@ -197,10 +198,10 @@ test('a transient failure is retried with backoff and finally applied, while oth
   t.teardown(() => model.close().catch(() => undefined));
 
   const flaky = legacyDelete('flaky');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(flaky), { contentType: 'application/json', contentEncoding: 'utf-8' });
+  channel.publish(config.nova, config.routingKey, osloBody(flaky), { contentType: 'application/json', contentEncoding: 'utf-8' });
   await handler.waitFor(() => handler.calls.length >= 1, 'the first try');
   const other = legacyDelete('other');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(other));
+  channel.publish(config.nova, config.routingKey, osloBody(other));
 
   await handler.waitFor(() => handler.applied.some((e) => e.uniqueId === flaky['_unique_id']), 'the flaky message applied');
   const flakyCalls = handler.calls.filter((c) => c.envelope.uniqueId === flaky['_unique_id']);
@@ -224,12 +225,12 @@ test('a retried message that later fails permanently reaches the DLQ with its or
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
   const dead = waitForEvent(consumer, 'dead_lettered');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(legacyDelete('x')));
+  channel.publish(config.nova, config.routingKey, osloBody(legacyDelete('x')));
   await dead;
   const [letter] = await drainQueue(channel, config.deadLetterQueue, 1);
   const headers = letter?.properties.headers ?? {};
   t.is(headers[NOTIFY_HEADERS.exchange], config.nova);
-  t.is(headers[NOTIFY_HEADERS.routingKey], 'novajoin_notifications.info');
+  t.is(headers[NOTIFY_HEADERS.routingKey], config.routingKey);
   t.is(headers[NOTIFY_HEADERS.attempt], 2);
   t.regex(String(headers[NOTIFY_HEADERS.reason]), /binding mismatch/);
   t.falsy(headers['x-death']);

@@ -27,7 +27,7 @@ test('close() with a handler running lets it finish and acks it; nothing new is 
   const handler = new RecordingHandler(async () => {
     // Still working when the drain starts; a message published now must wait for the next listener.
     if (consumer.state !== 'draining') await waitForEvent<[ConsumerState]>(consumer, 'state', (s) => s === 'draining');
-    channel.publish(config.nova, 'novajoin_notifications.info', osloBody(late));
+    channel.publish(config.nova, config.routingKey, osloBody(late));
     await new Promise((r) => setTimeout(r, 200));
     return 'applied';
   });
@@ -36,7 +36,7 @@ test('close() with a handler running lets it finish and acks it; nothing new is 
   consumer.on('state', (s) => states.push(s));
 
   const slow = legacyDelete('slow');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(slow));
+  channel.publish(config.nova, config.routingKey, osloBody(slow));
   await handler.waitFor(() => handler.calls.length === 1, 'the slow handler to start');
   await consumer.close();
 
@@ -71,7 +71,7 @@ test('past drain_timeout the handler is aborted and its message requeued, then h
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
   const m = legacyDelete('stuck');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(m));
+  channel.publish(config.nova, config.routingKey, osloBody(m));
   await stuck.waitFor(() => stuck.calls.length === 1, 'the stuck handler to start');
 
   await first.close();

@@ -54,8 +54,8 @@ test('a running listener: healthz 200, counters in /metrics, health file rewritt
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
   const written = waitForEvent(listener.consumer, 'message');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(legacyDelete('metered')));
-  channel.publish(config.nova, 'novajoin_notifications.info', Buffer.from('not json'));
+  channel.publish(config.nova, config.routingKey, osloBody(legacyDelete('metered')));
+  channel.publish(config.nova, config.routingKey, Buffer.from('not json'));
   await handler.waitFor(() => handler.applied.length === 1, 'the message');
   await written;
   if (listener.consumer.metrics.deadLettered < 1) await waitForEvent(listener.consumer, 'dead_lettered');

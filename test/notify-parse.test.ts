@@ -227,6 +227,23 @@ test('Neutron floatingip.update.end: associate with and without port_details, an
   t.throws(() => parseNotification(osloBody({ event_type: 'floatingip.update.end', payload: {} })), { instanceOf: PoisonMessage });
 });
 
+test('Neutron floatingip.delete.end and port.delete.end carry the deleted object; an id alone tells nothing', (t) => {
+  const neutron = (eventType: string, payload: unknown) => osloBody({ event_type: eventType, payload, message_id: 'm', _unique_id: 'u', publisher_id: 'network.ctl1' });
+  const details = { device_id: 'vm-uuid', device_owner: 'compute:nova' };
+  t.deepEqual(event(parseNotification(neutron('floatingip.delete.end', { floatingip_id: 'f1', floatingip: { id: 'f1', floating_ip_address: '192.168.5.201', port_id: 'port-1', port_details: details } }))), {
+    kind: 'floatingip.delete', floatingIp: '192.168.5.201', portId: 'port-1', deviceId: 'vm-uuid',
+  });
+  t.deepEqual(event(parseNotification(neutron('floatingip.delete.end', { floatingip_id: 'f1' }))), { kind: 'floatingip.delete', floatingIp: null, portId: null, deviceId: null });
+  t.deepEqual(
+    event(parseNotification(neutron('port.delete.end', { port_id: 'port-1', port: { id: 'port-1', ...details, fixed_ips: [{ ip_address: '10.0.0.5', subnet_id: 's' }, { ip_address: 'fd00::5', subnet_id: 's6' }] } }))),
+    { kind: 'port.delete', deviceId: 'vm-uuid', addresses: [{ address: '10.0.0.5', version: 4 }, { address: 'fd00::5', version: 6 }] },
+  );
+  t.deepEqual(event(parseNotification(neutron('port.delete.end', { port: { id: 'p', device_id: 'r', device_owner: 'network:router_interface', fixed_ips: [] } }))), {
+    kind: 'port.delete', deviceId: null, addresses: [],
+  });
+  t.throws(() => parseNotification(neutron('port.delete.end', 'nope')), { instanceOf: PoisonMessage });
+});
+
 test('legacy network.floating_ip.(dis)associate is read defensively', (t) => {
   const legacy = (eventType: string, payload: unknown) => osloBody({ event_type: eventType, payload, message_id: 'm', _unique_id: 'u' });
   t.deepEqual(event(parseNotification(legacy('network.floating_ip.associate', { instance_id: 'vm-1', floating_ip: '10.1.1.1', project_id: 'p' }))), {

@@ -42,7 +42,7 @@ test('SIGTERM drains the work in flight, acks it, and the process exits cleanly'
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
   const m = legacyDelete('sigterm');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(m));
+  channel.publish(config.nova, config.routingKey, osloBody(m));
   await waitStep('handling');
   child.kill('SIGTERM');
   const [code, signal] = await exited;

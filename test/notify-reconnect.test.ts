@@ -37,7 +37,7 @@ test('the broker closes our connection: the listener reconnects, re-declares, an
   consumer.on('message', (m) => settled.push(m));
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
-  const publish = (m: Record<string, unknown>) => channel.publish(config.nova, 'novajoin_notifications.info', osloBody(m), { deliveryMode: 2 });
+  const publish = (m: Record<string, unknown>) => channel.publish(config.nova, config.routingKey, osloBody(m), { deliveryMode: 2 });
 
   const before = legacyDelete('before');
   publish(before);
@@ -93,7 +93,7 @@ test('the queue is deleted under the listener: it is re-declared and consuming r
   await channel.deleteQueue(config.queue);
   await reconnected;
   const m = legacyDelete('after-delete');
-  channel.publish(config.nova, 'versioned_notifications.info', osloBody({ ...m, event_type: 'compute.instance.delete.end' }));
+  channel.publish(config.nova, config.versionedKey, osloBody({ ...m, event_type: 'compute.instance.delete.end' }));
   await handler.waitFor(() => handler.applied.length === 1, 'the message after the re-declare');
   t.is(handler.applied[0]?.uniqueId, idOf(m));
 });
@@ -118,7 +118,7 @@ test('with several brokers, an unreachable first one falls back to the next; the
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
   const m = legacyDelete('fallback');
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(m));
+  channel.publish(config.nova, config.routingKey, osloBody(m));
   await handler.waitFor(() => handler.applied.length === 1, 'a message through the second broker');
 
   const text = lines.join('');

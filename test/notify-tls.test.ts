@@ -66,7 +66,7 @@ test('amqps:// with ssl_ca_file: the listener verifies the broker and consumes o
   t.true(front.secured() >= 1);
   const { model, channel } = await openBroker();
   t.teardown(() => model.close().catch(() => undefined));
-  channel.publish(config.nova, 'novajoin_notifications.info', osloBody(legacyDelete('over-tls')));
+  channel.publish(config.nova, config.routingKey, osloBody(legacyDelete('over-tls')));
   await handler.waitFor(() => handler.applied.length === 1, 'the message consumed over TLS');
 });
 

@@ -42,3 +42,28 @@ test('redaction keeps what is not secret', (t) => {
   t.is(redactText('host vm1.example.test enrolled'), 'host vm1.example.test enrolled');
   t.deepEqual(redactValue({ fqdn: 'a.b', count: 3, ok: true, password: '' }), { fqdn: 'a.b', count: 3, ok: true, password: '' });
 });
+
+test('a record nested deeper than the redaction limit has the deep part replaced, not passed through', (t) => {
+  let deep: Record<string, unknown> = { ipaotp: 'deep-otp-value-0042', note: 'x' };
+  for (let i = 0; i < 20; i++) deep = { inner: deep };
+  const out = JSON.stringify(redactValue({ record: deep }));
+  t.false(out.includes('deep-otp-value-0042'));
+  t.regex(out, /nested too deep/);
+});
+
+test('secret-like keys are matched by substring: FreeIPA randompassword, camelCase and prefixed names', (t) => {
+  const out = redactValue({
+    randompassword: 'Rnd0mPw-from-ipa',
+    randomPassword: 'Rnd0mPw-camel',
+    serviceToken: 'tok-abc-123',
+    adminSecretValue: 's3cr3t-value',
+    otp_value: 'otp-123-456',
+    tokenHash: 'a1b2c3d4',
+    passwordFile: '/etc/novajoin/pw',
+    has_password: true,
+  }) as Record<string, unknown>;
+  for (const key of ['randompassword', 'randomPassword', 'serviceToken', 'adminSecretValue', 'otp_value']) t.is(out[key], REDACTED, key);
+  t.is(out['tokenHash'], 'a1b2c3d4', 'a hash of a token is what logs use instead of it');
+  t.is(out['passwordFile'], '/etc/novajoin/pw', 'a path names where a secret is, not the secret');
+  t.is(out['has_password'], true);
+});

@@ -6,7 +6,7 @@ import test from 'ava';
 import { ApplyError, type InstanceRef, type InstanceUpdate } from '../src/domain/lifecycle.js';
 import { formatBinding } from '../src/domain/binding.js';
 import type { WriteOp } from '../src/domain/ports.js';
-import { NotFoundError } from '../src/freeipa/errors.js';
+import { EntryNotFound } from '../src/domain/errors.js';
 import { applyPlan } from '../src/resync/apply.js';
 import type { ActualState } from '../src/resync/actual.js';
 import { hostFromRecord } from '../src/resync/actual.js';
@@ -51,7 +51,7 @@ function setup(existing: string[] = []) {
     directory: {
       async write(ops: readonly WriteOp[]) {
         writes.push([...ops]);
-        return ops.map(() => ({ ok: false as const, error: new NotFoundError('gone already') }));
+        return ops.map(() => ({ ok: false as const, error: new EntryNotFound('gone already', 'NotFound') }));
       },
     },
     actual,

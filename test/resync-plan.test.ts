@@ -18,7 +18,7 @@ const SUFFIX = 'dc=example,dc=test';
 const policy: EnrollmentPolicy = {
   naming: { domain: 'example.test', projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' },
   realm: 'EXAMPLE.TEST',
-  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'] }]]),
+  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'], allowedServiceDomains: [] }]]),
 };
 const NOW = Date.parse('2024-06-01T00:00:00Z');
 const DAY = 86_400_000;

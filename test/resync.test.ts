@@ -32,7 +32,7 @@ const DAY = 86_400_000;
 const policy = (): EnrollmentPolicy => ({
   naming: { domain: 'example.test', projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' },
   realm: 'EXAMPLE.TEST',
-  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'] }]]),
+  projects: new Map([['demo', { allowedClasses: [], allowedServices: ['*'], allowedServiceDomains: [] }]]),
 });
 
 function addServer(key: string, name: string, metadata: Record<string, string>, id: string = randomUUID()): string {
@@ -197,11 +197,11 @@ test.serial('--apply converges, and a second run finds nothing', async (t) => {
   t.is(dry.code, 0);
 });
 
-test.serial('an unreachable dependency is an error (exit 2), not an empty plan', async (t) => {
+test.serial('an unreachable dependency is a failure (exit 1, as every command), not an empty plan', async (t) => {
   await mkdir(join(dir, 'broken'), { recursive: true });
   const broken = await writeStackConfig({ dir: join(dir, 'broken'), stack, openstack, set: { 'ldap.url': 'ldap://127.0.0.1:1', 'ldap.timeout': '2' } });
   const run = await runNovajoin(['resync', '--config', broken, '--apply'], { env: stackEnv(stack) });
-  t.is(run.code, 2);
+  t.is(run.code, 1);
   t.regex(run.stderr, /novajoin resync: .*127\.0\.0\.1:1/);
   t.is(run.stdout, '');
 });

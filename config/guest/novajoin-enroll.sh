@@ -21,6 +21,9 @@ CONFIG_DRIVE_DIR=${NOVAJOIN_CONFIG_DRIVE_DIR:-}
 CONFIG_DRIVE_LABEL=${NOVAJOIN_CONFIG_DRIVE_LABEL:-config-2}
 TRIES=${NOVAJOIN_TRIES:-10}
 SLEEP_MAX=${NOVAJOIN_SLEEP_MAX:-10}
+# Rounds of asking the metadata service again while novajoin names this host
+# but gives no OTP yet (a rebuild it has not handled), about 5 minutes.
+OTP_TRIES=${NOVAJOIN_OTP_TRIES:-30}
 HTTP_TIMEOUT=${NOVAJOIN_HTTP_TIMEOUT:-10}
 IPA_DEFAULT_CONF=${NOVAJOIN_IPA_DEFAULT_CONF:-/etc/ipa/default.conf}
 INSTALL_CLIENT=${NOVAJOIN_INSTALL_CLIENT:-yes}
@@ -230,13 +233,43 @@ join_field() {
   "$PY" -c "$helper" field "$data" "$1"
 }
 
-otp=$(join_field ipaotp)
-case $? in
-  0) ;;
-  1)
+# After a rebuild Nova writes the config drive while the host still has its
+# old keys, so novajoin answers with the name and no OTP; novajoin-notify
+# then disables the host on rebuild.end, and from then on the live
+# vendor_data2.json (the metadata service asks novajoin on every read) holds
+# a new OTP. So a name without an OTP, on a guest that is not a FreeIPA
+# client (checked above), means "ask again", for a bounded time. novajoin
+# itself decides whether an OTP is due (the host has no keys in FreeIPA), so
+# asking again never gets a second OTP for a host that is enrolled.
+round=0
+while :; do
+  otp=$(join_field ipaotp)
+  rc=$?
+  [ "$rc" -eq 1 ] || break
+  if ! join_field hostname >/dev/null; then
     log "vendor_data2.json holds no join.ipaotp (enrollment not asked for, or the host is enrolled already): nothing to do"
     exit 0
-    ;;
+  fi
+  if [ "$round" -ge "$OTP_TRIES" ]; then
+    log "novajoin names this host but gave no OTP after $OTP_TRIES rounds: it is enrolled under this name already (remove it in FreeIPA or rebuild), or novajoin-notify has not handled the rebuild; run $0 again"
+    exit 1
+  fi
+  round=$((round + 1))
+  pause=$(jitter)
+  log "novajoin names this host but gave no OTP yet (a rebuild not handled yet?): asking the metadata service again in ${pause}s (round $round of $OTP_TRIES)"
+  sleep "$pause"
+  from_metadata_service
+  case $? in
+    0) ;;
+    2)
+      log "the metadata service serves no vendor_data2.json: nothing to do"
+      exit 0
+      ;;
+    *) ;;
+  esac
+done
+case $rc in
+  0) ;;
   2)
     log "vendor_data2.json is not JSON"
     exit 1

@@ -63,6 +63,18 @@
 # @param max_body_size
 #   [DEFAULT] max_body_size: Largest request body accepted, bytes (user-data alone may be 64 KiB of
 #   base64).
+# @param header_timeout
+#   [DEFAULT] header_timeout: Seconds a client may take to send a request's headers before its
+#   connection is closed (a slow client holds a connection, never the service).
+# @param request_timeout
+#   [DEFAULT] request_timeout: Seconds a client may take to send a whole request, body included; at
+#   least header_timeout.
+# @param max_connections
+#   [DEFAULT] max_connections: Client connections novajoin-server holds open at once; further
+#   connections are closed on arrival.
+# @param readiness_interval
+#   [DEFAULT] readiness_interval: Seconds one /readyz result (a FreeIPA ping and a Keystone call) is
+#   reused for every caller; 0 recomputes it for each call.
 # @param fixed_ip_dns
 #   [DEFAULT] fixed_ip_dns: Add A/PTR records for fixed IPs when an instance is created.
 # @param floating_ip_dns
@@ -153,15 +165,26 @@
 #   ssl_key_file), for brokers that require one.
 # @param oslo_messaging_rabbit_ssl_key_file
 #   [oslo_messaging_rabbit] ssl_key_file: Private key of ssl_cert_file.
-# @param notifications_queue
-#   [notifications] queue: Durable queue of our own; several listeners share it.
 # @param notifications_exchanges
-#   [notifications] exchanges: Exchanges the queue is bound on.
+#   [notifications] exchanges: Exchanges the <topic>.<priority> queues are bound on: Nova's and
+#   Neutron's control_exchange.
 # @param notifications_topics
-#   [notifications] topics: Topics bound as <topic>.info; empty means [DEFAULT] notifications_topic.
+#   [notifications] topics: Topics read, from the queues oslo.messaging declares for them,
+#   <topic>.<priority>; empty means [DEFAULT] notifications_topic.
+# @param notifications_priorities
+#   [notifications] priorities: Notification priorities read (oslo.messaging's audit, debug, info,
+#   warn, error, critical, sample); Nova and Neutron send info and error.
 # @param notifications_exchange_durable
-#   [notifications] exchange_durable: Durability the exchanges are declared with; must match
-#   oslo.messaging amqp_durable_queues.
+#   [notifications] exchange_durable: Set as [oslo_messaging_rabbit] amqp_durable_queues in
+#   nova.conf and neutron.conf: the exchanges and <topic>.<priority> queues are then durable, as
+#   oslo.messaging declares them (always with queue_type = quorum).
+# @param notifications_queue_type
+#   [notifications] queue_type: quorum when nova.conf and neutron.conf have [oslo_messaging_rabbit]
+#   rabbit_quorum_queue = true, classic otherwise. Also the type of the listener's own retry and
+#   dead-letter queues (RabbitMQ 3.10+ for quorum).
+# @param notifications_retry_queue_prefix
+#   [notifications] retry_queue_prefix: Name prefix of the listener's delay queues,
+#   <prefix>.retry.<ms>.
 # @param notifications_dead_letter_queue
 #   [notifications] dead_letter_queue: Where messages that can never be applied go, with the reason
 #   in a header.
@@ -234,11 +257,16 @@
 #   [keystone_authtoken] cafile: CA bundle for Keystone; empty means the system store.
 # @param keystone_authtoken_timeout
 #   [keystone_authtoken] timeout: Seconds for one validation call.
+# @param keystone_authtoken_service_type
+#   [keystone_authtoken] service_type: Service type of novajoin in the Keystone catalog, matched
+#   against the access rules of application credentials (keystonemiddleware's option). Empty refuses
+#   every token restricted by access rules.
 # @param projects
 #   Per-project sections of join.conf, by Keystone project name, e.g. { 'admin' => {
 #   'allowed_classes' => ['web'], 'allowed_services' => ['HTTP'] } }. allowed_classes: ipa_hostclass
 #   values the project may ask for; allowed_services: services it may have principals for
-#   (managed_service_*, compact_service_*), '*' for any.
+#   (managed_service_*, compact_service_*), '*' for any; allowed_service_domains: DNS suffixes the
+#   hosts of its service principals must lie under.
 # @param config_dir
 #   Directory of join.conf, the keytab and the secrets (root:group 0750).
 # @param config_file
@@ -310,6 +338,10 @@ class novajoin (
   String $otp_secret_file = '/etc/novajoin/otp.key',
   Variant[Integer[1, 60], Float[0.5, 60]] $join_timeout = 4.5,
   Integer[1024] $max_body_size = 262144,
+  Variant[Integer[1, 300], Float[0.5, 300]] $header_timeout = 5,
+  Variant[Integer[1, 600], Float[0.5, 600]] $request_timeout = 10,
+  Integer[1, 1000000] $max_connections = 1024,
+  Variant[Integer[0, 300], Float[0, 300]] $readiness_interval = 5,
   Boolean $fixed_ip_dns = false,
   Boolean $floating_ip_dns = true,
   Integer[60] $stale_otp_age = 86400,
@@ -343,10 +375,12 @@ class novajoin (
   String $oslo_messaging_rabbit_ssl_ca_file = '',
   String $oslo_messaging_rabbit_ssl_cert_file = '',
   String $oslo_messaging_rabbit_ssl_key_file = '',
-  String $notifications_queue = 'novajoin',
   Array[String[1]] $notifications_exchanges = ['nova', 'neutron'],
   Array[String[1]] $notifications_topics = [],
+  Array[String[1]] $notifications_priorities = ['info', 'error'],
   Boolean $notifications_exchange_durable = false,
+  Enum['classic', 'quorum'] $notifications_queue_type = 'classic',
+  String $notifications_retry_queue_prefix = 'novajoin',
   String $notifications_dead_letter_queue = 'novajoin.dead',
   Integer[1, 1000] $notifications_prefetch = 32,
   Variant[Integer[1], Float[0.01, default]] $notifications_retry_initial = 1,
@@ -380,11 +414,13 @@ class novajoin (
   Integer[-1] $keystone_authtoken_token_cache_time = 300,
   String $keystone_authtoken_cafile = '',
   Variant[Integer[1], Float[0.1, default]] $keystone_authtoken_timeout = 3,
+  String $keystone_authtoken_service_type = '',
   Hash[
     Pattern[/\A[^\[\]\s]([^\[\]\r\n]*[^\[\]\s])?\z/],
     Struct[{
       Optional[allowed_classes]  => Array[String[1]],
       Optional[allowed_services] => Array[String[1]],
+      Optional[allowed_service_domains] => Array[String[1]],
     }]
   ] $projects = {},
   String[1] $config_dir = '/etc/novajoin',

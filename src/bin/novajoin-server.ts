@@ -3,18 +3,15 @@
 import { serviceMain, untilSignal } from '../cli/common.js';
 import { startServer } from '../server/start.js';
 
-const USAGE = `Usage: novajoin-server [--config-file FILE]
+const USAGE = `Usage: novajoin-server [--config-file FILE] [--log-format FMT] [--debug]
 
 Serves Nova's DynamicJSON vendordata target on [DEFAULT] join_listen:join_listen_port
-(POST /v1/), plus /healthz, /readyz and /metrics.
-
-Options:
-  --config-file FILE  configuration (default $NOVAJOIN_CONFIG_FILE or /etc/novajoin/join.conf)
-  --help              this text
-  --version           the version
+(POST /v1/), plus /healthz, /readyz and /metrics. Before listening it checks
+what every join needs (FreeIPA URL and CA file, keytab, OTP secret, Keystone)
+and reports every problem of the configuration at once.
 `;
 
-await serviceMain('novajoin-server', USAGE, async (config, logger) => {
+await serviceMain('novajoin-server', USAGE, ['freeipa', 'freeipa-login', 'otp-secret', 'keystone'], async (config, logger) => {
   const server = await startServer(config, logger);
   const signal = await untilSignal();
   logger.info('stopping', { signal });

@@ -15,6 +15,7 @@ import { ACIError, FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnava
 import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
+import { EndpointNotFound, ServiceCredentialsRefused, UnexpectedResponse } from '../openstack/errors.js';
 import { openStackFromConfig, type OpenStack, type OpenStackOptions } from '../openstack/index.js';
 import { inventoryFromConfig } from '../resync/from-config.js';
 import { PERMISSIONS, PRIVILEGE, ROLE, SYSTEM_PERMISSIONS } from '../setup/rbac.js';
@@ -25,6 +26,12 @@ export interface CheckLine {
   readonly why?: string;
   readonly fix?: string;
 }
+
+/**
+ * One check of `novajoin check`: independent of the others, never throws,
+ * returns its line or lines. The list of checks is in list.ts.
+ */
+export type Check = (ctx: CheckContext) => Promise<CheckLine | readonly CheckLine[]>;
 
 export function formatLine(line: CheckLine): string {
   return line.ok ? `OK ${line.what}` : `FAIL ${line.what}: ${line.why ?? 'failed'} — ${line.fix ?? 'see the log'}`;
@@ -70,6 +77,12 @@ export async function checkFreeIpa(ctx: CheckContext): Promise<CheckLine[]> {
   const who = config.freeipa.auth === 'kerberos' ? `with keytab ${config.freeipa.keytab}` : `as ${config.freeipa.user}`;
   const several = hasSeveralServers(config);
   const login = several ? `FreeIPA login through the first server that answers ${who}` : `FreeIPA login to ${config.freeipa.url || '(no [freeipa] url)'} ${who}`;
+  if (!config.freeipa.url && !several && !config.freeipa.discover) {
+    return [
+      { ok: false, what: login, why: 'neither [freeipa] server nor [freeipa] url is set', fix: 'set [freeipa] server to the FreeIPA server\'s FQDN' },
+      { ok: false, what: `FreeIPA role "${ROLE}"`, why: 'not checked: no FreeIPA login', fix: 'fix the line above first' },
+    ];
+  }
   const servers = await checkFreeIpaServers(ctx, (error) => freeIpaFix(error, config));
   return [...servers, ...(await checkLoginAndRole(ctx, login))];
 }
@@ -204,11 +217,27 @@ export async function checkOpenStack(ctx: CheckContext): Promise<CheckLine[]> {
   } catch (error) {
     return [fail(keystone, error, 'check [service_credentials]')];
   }
-  const keystoneLine = withDeadline(ctx.timeoutMs, (signal) => openstack.serviceSession.token(signal)).then(
-    (): CheckLine => ({ ok: true, what: keystone }),
-    (error) => fail(keystone, error, 'check [service_credentials] auth_url, username, password and project_name, and that Keystone is up'),
-  );
   const novaWhat = 'Nova lists the servers of all projects';
+  const glanceWhat = 'Glance answers image reads';
+  if (!creds.authUrl) {
+    const why = 'not checked: no Keystone to get a token from';
+    return [
+      { ok: false, what: keystone, why: '[service_credentials] auth_url is not set', fix: 'set [service_credentials] auth_url, e.g. http://keystone:5000/v3' },
+      { ok: false, what: novaWhat, why, fix: 'fix the Keystone line first' },
+      { ok: false, what: glanceWhat, why, fix: 'fix the Keystone line first' },
+    ];
+  }
+  // Nova and Glance need the token: when Keystone fails, they were not checked, and saying why they "failed" would mislead.
+  try {
+    await withDeadline(ctx.timeoutMs, (signal) => openstack.serviceSession.token(signal));
+  } catch (error) {
+    const fix =
+      error instanceof ServiceCredentialsRefused
+        ? 'check [service_credentials] username, password, user_domain_name and project_name'
+        : 'check [service_credentials] auth_url and that Keystone is up and reachable from here';
+    const why = 'not checked: Keystone gave no token';
+    return [fail(keystone, error, fix), { ok: false, what: novaWhat, why, fix: 'fix the Keystone line first' }, { ok: false, what: glanceWhat, why, fix: 'fix the Keystone line first' }];
+  }
   const novaLine = withDeadline(ctx.timeoutMs, async (signal) => {
     for await (const page of openstack.servers.pages({ pageSize: 1, signal })) {
       void page;
@@ -216,15 +245,22 @@ export async function checkOpenStack(ctx: CheckContext): Promise<CheckLine[]> {
     }
   }).then(
     (): CheckLine => ({ ok: true, what: novaWhat }),
-    (error) => fail(novaWhat, error, 'give the [service_credentials] user the admin role (all_tenants listing), and check the compute endpoint in the catalog'),
+    (error) => fail(novaWhat, error, openStackFix(error, 'compute', 'give the [service_credentials] user the admin role (novajoin lists the servers of all projects)')),
   );
-  const glanceWhat = 'Glance answers image reads';
   // The read novajoin makes, for an id no image has: 404 (null) is a healthy answer.
   const glanceLine = withDeadline(ctx.timeoutMs, (signal) => openstack.images.image(randomUUID(), signal)).then(
     (): CheckLine => ({ ok: true, what: glanceWhat }),
-    (error) => fail(glanceWhat, error, 'check the image endpoint in the catalog ([service_credentials] region_name, interface)'),
+    (error) => fail(glanceWhat, error, openStackFix(error, 'image', 'give the [service_credentials] user read access to images')),
   );
-  return Promise.all([keystoneLine, novaLine, glanceLine]);
+  return Promise.all([{ ok: true, what: keystone }, novaLine, glanceLine]);
+}
+
+/** The fix for a Nova or Glance failure, by its cause: rights only when the service said 403. */
+function openStackFix(error: unknown, type: string, forbidden: string): string {
+  if (error instanceof EndpointNotFound) return `add a ${type} endpoint to the catalog, or fix [service_credentials] interface and region_name`;
+  if (error instanceof UnexpectedResponse && error.httpStatus === 403) return forbidden;
+  if (error instanceof CheckTimeout) return `check that the ${type} endpoint of the catalog is reachable from here`;
+  return `check the ${type} endpoint of the catalog ([service_credentials] interface, region_name) and that the service is up`;
 }
 
 export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
@@ -261,6 +297,7 @@ export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
         : 'anonymously';
   const base = `cn=computers,cn=accounts,${ldap.baseDn}`;
   const what = `LDAP ${ldap.url || '(no [ldap] url)'} ${how} reads ${base}`;
+  if (!ldap.url && ldap.urls.length === 0 && !ctx.config.freeipa.discover) return { ok: false, what, why: 'neither [ldap] url nor [freeipa] server (for ldaps://<server>) is set', fix: 'set [freeipa] server, or [ldap] url' };
   let inventory;
   try {
     inventory = inventoryFromConfig(ctx.config);

@@ -8,11 +8,13 @@
  * for production, and it refuses to listen on anything but loopback unless
  * told.
  */
+import { consumedQueues } from '../notify/topology.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIni } from '../config/ini.js';
+import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfigText } from '../config/load.js';
 import { devConfText } from '../dev/conf.js';
 import { brokerAnswers } from '../dev/broker.js';
@@ -24,6 +26,8 @@ import { createLogger } from '../log/logger.js';
 import { startNotify, type RunningNotify } from '../notify/start.js';
 import { startServer } from '../server/start.js';
 import { commandArgs, untilSignal } from './common.js';
+import { UsageError } from './exit.js';
+import { logOverrides } from './options.js';
 
 const USAGE = `Usage: novajoin dev [--config-file FILE] [--port 9090] [--listen 127.0.0.1] [--domain example.test]
                     [--ipa-port 0] [--dir DIR] [--no-notify] [--allow-remote]
@@ -43,12 +47,38 @@ NOT FOR PRODUCTION: anyone who can reach it can enroll hosts.
                  (default $TMPDIR/novajoin-dev-<uid>)
   --no-notify    do not start the notification listener
   --allow-remote listen on a non-loopback address (no authentication!)
+  --log-format   json, text or auto (default text)
+  --debug        log at debug level
+  -h, --help     this text
 
-Exit status: 0 after Ctrl-C, 1 when a part fails to start, 2 usage or configuration error.
+Exit status: 0 after Ctrl-C; 1 when a part fails to start (a port in use names the flag);
+2 usage or configuration error, nothing started.
 `;
 
+/** The join.conf options dev sets from its flags: an error in one names the flag the user typed. */
+const FLAG_OF: Readonly<Record<string, string>> = { join_listen_port: '--port', join_listen: '--listen', domain: '--domain' };
+
+/** Runs a load; its ConfigError becomes a usage error that names dev's flags where a flag set the option. */
+function flagged<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const lines = error.problems.map((p) => (p.section === 'DEFAULT' && p.option && FLAG_OF[p.option] ? `${FLAG_OF[p.option]}: ${p.detail}` : formatProblem(p)));
+    throw new UsageError(lines.join('\n'));
+  }
+}
+
+function portFlag(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a port number`);
+  const port = Number(text);
+  if (port < min) throw new UsageError(`${flag}: ${port} is below the minimum ${min}`);
+  if (port > 65535) throw new UsageError(`${flag}: ${port} is above the maximum 65535`);
+  return port;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const parsed = commandArgs('dev', argv, {
+  const parsed = commandArgs('novajoin dev', argv, {
     port: { type: 'string', default: '9090' },
     listen: { type: 'string', default: '127.0.0.1' },
     domain: { type: 'string', default: 'example.test' },
@@ -64,9 +94,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`novajoin dev refuses to listen on ${values.listen}: it has no authentication. Add --allow-remote if you really mean it.\n`);
     return 2;
   }
+  const port = portFlag('--port', values.port, 1);
+  const ipaPort = portFlag('--ipa-port', values['ipa-port'], 0);
   const configFile = typeof values['config-file'] === 'string' ? values['config-file'] : undefined;
   const userText = configFile ? readFileSync(configFile, 'utf8') : '';
+  // The operator's own file first, so its every problem is told with its own lines.
+  if (configFile) loadConfigText(userText, configFile);
   const domain = parseIni(userText).get('DEFAULT')?.get('domain')?.value || values.domain;
+  // Then the flags, before anything starts, in the flags' own names.
+  flagged(() => loadConfigText(`[DEFAULT]\njoin_listen = ${values.listen}\ndomain = ${domain}\n`, '<novajoin dev>'));
   const dir = resolve(values.dir ?? join(tmpdir(), `novajoin-dev-${process.getuid?.() ?? 'user'}`));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
@@ -81,84 +117,94 @@ export async function run(argv: string[]): Promise<number> {
   const otpSecretFile = secret('otp.secret', () => `${randomBytes(48).toString('base64')}\n`);
   const tls = devTls(dir, ['localhost', '127.0.0.1']);
 
-  const env = makeEnv({ domain, serverName: 'localhost' });
-  const ipa = await startIpaEmulator({
-    env,
-    authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
-    tls: { cert: tls.cert, key: tls.key },
-    host: '127.0.0.1',
-    port: Number(values['ipa-port']),
-  });
-  const confFile = join(dir, 'join.conf');
-  const text = devConfText(
-    userText,
-    {
-      DEFAULT: {
-        auth_strategy: 'noauth',
-        join_listen: loopback ? values.listen : '127.0.0.1',
-        join_listen_port: values.port,
-        domain,
-        otp_secret_file: otpSecretFile,
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const env = makeEnv({ domain, serverName: 'localhost' });
+    const ipa = await startIpaEmulator({
+      env,
+      authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
+      tls: { cert: tls.cert, key: tls.key },
+      // FreeIPA with its CA, as TLS-everywhere deployments run it: deletes revoke the hosts' certificates.
+      caCertificate: readFileSync(tls.caFile),
+      host: '127.0.0.1',
+      port: ipaPort,
+    });
+    closers.push(() => ipa.close());
+    const confFile = join(dir, 'join.conf');
+    const text = devConfText(
+      userText,
+      {
+        DEFAULT: {
+          auth_strategy: 'noauth',
+          join_listen: loopback ? values.listen : '127.0.0.1',
+          join_listen_port: String(port),
+          domain,
+          otp_secret_file: otpSecretFile,
+        },
+        freeipa: { server: 'localhost', url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
+        notifications: { health_file: join(dir, 'notify.health') },
       },
-      freeipa: { server: 'localhost', url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
-      notifications: { health_file: join(dir, 'notify.health') },
-    },
-    `Written by novajoin dev${configFile ? ` from ${configFile}` : ''}: NOT FOR PRODUCTION.\nPoints at the embedded FreeIPA at ${ipa.url}; gone when novajoin dev stops.`,
-  );
-  writeFileSync(confFile, text, { mode: 0o600 });
-  const loaded = loadConfigText(text, confFile);
-  const config = loopback ? loaded.config : { ...loaded.config, server: { ...loaded.config.server, listen: values.listen } };
-  const logger = createLogger({ format: 'text', service: 'novajoin-dev', debug: config.log.debug });
-  for (const warning of loaded.warnings) logger.warn(warning);
+      `Written by novajoin dev${configFile ? ` from ${configFile}` : ''}: NOT FOR PRODUCTION.\nPoints at the embedded FreeIPA at ${ipa.url}; gone when novajoin dev stops.`,
+    );
+    writeFileSync(confFile, text, { mode: 0o600 });
+    const loaded = flagged(() => loadConfigText(text, confFile));
+    const config = loopback ? loaded.config : { ...loaded.config, server: { ...loaded.config.server, listen: values.listen } };
+    const log = logOverrides(values);
+    const logger = createLogger({ format: log.format ?? 'text', service: 'novajoin-dev', debug: log.debug ?? config.log.debug });
+    for (const warning of loaded.warnings) logger.warn(warning);
 
-  const noOpenStack = { projects: { projectName: async () => null } };
-  const server = await startServer(config, logger, {
-    tokens: null,
-    authorize: () => undefined,
-    images: { imageProperties: async () => null },
-    ...noOpenStack,
-  });
-  let notify: RunningNotify | null = null;
-  let notifyLine: string;
-  if (values['no-notify']) {
-    notifyLine = 'not started (--no-notify)';
-  } else {
-    const broker = await brokerAnswers(config.notifications.transportUrl, config.notifications.tls, 3000);
-    if (broker.ok) {
-      notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
-      notifyLine = `consuming queue ${config.notifications.queue} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
+    const noOpenStack = { projects: { projectName: async () => null } };
+    const server = await startServer(config, logger, {
+      tokens: null,
+      authorize: () => undefined,
+      images: { imageProperties: async () => null },
+      ...noOpenStack,
+      portSetting: '--port',
+    });
+    closers.push(() => server.close());
+    let notify: RunningNotify | null = null;
+    let notifyLine: string;
+    if (values['no-notify']) {
+      notifyLine = 'not started (--no-notify)';
     } else {
-      notifyLine = `NOT STARTED: no RabbitMQ answered at ${broker.display} (${broker.reason}); deletes and updates are not followed. Start RabbitMQ or set [DEFAULT] transport_url in --config-file.`;
+      const broker = await brokerAnswers(config.notifications.transportUrl, config.notifications.tls, 3000);
+      if (broker.ok) {
+        notify = await startNotify(config, logger, { ...noOpenStack, ports: null });
+        closers.push(() => notify!.close());
+        notifyLine = `consuming ${consumedQueues(config.notifications).join(', ')} on ${broker.display} (exchanges ${config.notifications.exchanges.join(', ')})`;
+      } else {
+        notifyLine = `NOT STARTED: no RabbitMQ answered at ${broker.display} (${broker.reason}); deletes and updates are not followed. Start RabbitMQ or set [DEFAULT] transport_url in --config-file.`;
+      }
     }
-  }
 
-  const body = JSON.stringify({ 'project-id': 'demo', 'instance-id': randomUUID(), 'image-id': '', hostname: 'vm1', metadata: { ipa_enroll: 'true' } });
-  process.stdout.write(
-    [
-      '',
-      '  novajoin dev — NOT FOR PRODUCTION: embedded in-memory FreeIPA, no Keystone, no authentication.',
-      '',
-      `  Vendordata target: ${server.url}/v1/   (nova.conf: vendordata_dynamic_targets = join@${server.url}/v1/)`,
-      `  Health: ${server.url}/healthz   Readiness: ${server.url}/readyz   Metrics: ${server.url}/metrics`,
-      `  Notification listener: ${notifyLine}`,
-      `  Embedded FreeIPA: ${ipa.url} (user admin, password in ${passwordFile}, CA ${tls.caFile})`,
-      `  Its configuration: ${confFile}`,
-      `    novajoin check --config-file ${confFile}`,
-      `    novajoin-notify --config-file ${confFile}`,
-      '',
-      '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
-      '',
-      `  curl -s -X POST ${server.url}/v1/ -H 'Content-Type: application/json' \\`,
-      `       -d '${body}'`,
-      '',
-      '  Ask again with the same instance-id: the same OTP comes back and FreeIPA is not written to.',
-      '  Ctrl-C stops it; everything is forgotten.',
-      '',
-    ].join('\n'),
-  );
-  await untilSignal();
-  await notify?.close();
-  await server.close();
-  await ipa.close();
+    const body = JSON.stringify({ 'project-id': 'demo', 'instance-id': randomUUID(), 'image-id': '', hostname: 'vm1', metadata: { ipa_enroll: 'true' } });
+    process.stdout.write(
+      [
+        '',
+        '  novajoin dev — NOT FOR PRODUCTION: embedded in-memory FreeIPA, no Keystone, no authentication.',
+        '',
+        `  Vendordata target: ${server.url}/v1/   (nova.conf: vendordata_dynamic_targets = join@${server.url}/v1/)`,
+        `  Health: ${server.url}/healthz   Readiness: ${server.url}/readyz   Metrics: ${server.url}/metrics`,
+        `  Notification listener: ${notifyLine}`,
+        `  Embedded FreeIPA: ${ipa.url} (user admin, password in ${passwordFile}, CA ${tls.caFile})`,
+        `  Its configuration: ${confFile}`,
+        `    novajoin check --config-file ${confFile}`,
+        `    novajoin-notify --config-file ${confFile}`,
+        '',
+        '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
+        '',
+        `  curl -s -X POST ${server.url}/v1/ -H 'Content-Type: application/json' \\`,
+        `       -d '${body}'`,
+        '',
+        '  Ask again with the same instance-id: the same OTP comes back and FreeIPA is not written to.',
+        '  Ctrl-C stops it; everything is forgotten.',
+        '',
+      ].join('\n'),
+    );
+    await untilSignal();
+  } finally {
+    // Reached on Ctrl-C, and on a failure to start: nothing may keep the process alive.
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
   return 0;
 }

@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`novajoin dlq: expected list or replay\n${USAGE}`);
     return 2;
   }
-  const parsed = commandArgs('dlq', rest, {
+  const parsed = commandArgs('novajoin dlq', rest, {
     json: { type: 'boolean', default: false },
     id: { type: 'string', multiple: true, default: [] },
     all: { type: 'boolean', default: false },

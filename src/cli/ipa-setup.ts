@@ -7,7 +7,6 @@
  * only the OTP, so `otp=$(novajoin ipa-setup --precreate x ...)` works.
  */
 import { hostname as osHostname } from 'node:os';
-import { ConfigError } from '../config/errors.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { createLogger } from '../log/logger.js';
 import { ensureKeytab } from '../setup/keytab.js';
@@ -15,9 +14,12 @@ import { giveKeytabTo } from '../setup/keytab-owner.js';
 import { passwordFromFile, promptPassword } from '../setup/password.js';
 import { precreateHost, writeOtpFile } from '../setup/precreate.js';
 import { ensureRbac } from '../setup/rbac.js';
-import { commandArgs, configFileArg, loadConfiguration } from './common.js';
+import { commandArgs, loadConfiguration } from './common.js';
+import { describeFailure, EXIT_FINDINGS, EXIT_STATUS_HELP, EXIT_USAGE } from './exit.js';
+import { COMMON_OPTIONS_HELP } from './options.js';
 
-const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--password-file FILE] [--user admin]
+const USAGE = `Usage: novajoin ipa-setup [--config-file FILE] [--log-format FMT] [--debug]
+                          [--password-file FILE] [--user admin]
                           [--hostname FQDN | --principal nova/FQDN@REALM] [--keytab FILE]
                           [--getkeytab-command CMD] [--skip-keytab] [--rotate-keytab] [--keytab-owner USER]
                           [--precreate FQDN [--otp-file FILE]]
@@ -41,10 +43,11 @@ Prepares FreeIPA for novajoin, and may be run again at any time (what exists is 
                        (default novajoin)
   --precreate FQDN     also add host FQDN with a one-time password and print it (a node with no Nova)
   --otp-file FILE      write that OTP to FILE (mode 0600) instead of standard output
-`;
+${COMMON_OPTIONS_HELP}
+${EXIT_STATUS_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = commandArgs('ipa-setup', argv, {
+  const parsed = commandArgs('novajoin ipa-setup', argv, {
     'password-file': { type: 'string' },
     user: { type: 'string', default: 'admin' },
     hostname: { type: 'string' },
@@ -61,13 +64,14 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parsed;
   if (values['otp-file'] && !values.precreate) {
     process.stderr.write('novajoin ipa-setup: --otp-file goes with --precreate\n');
-    return 2;
+    return EXIT_USAGE;
   }
 
   let client: FreeIpaClient | undefined;
   try {
-    const { config, warnings } = loadConfiguration(configFileArg(values));
-    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    // The keytab is what this command makes: only reaching FreeIPA is needed.
+    const { config, warnings } = loadConfiguration(values, ['freeipa']);
+    for (const warning of warnings) process.stderr.write(`${warning}\n`);
     const realm = config.freeipa.realm;
     const principal = servicePrincipal(values.principal ?? (config.freeipa.principal || undefined), values.hostname, realm);
     const keytab = values.keytab ?? config.freeipa.keytab;
@@ -114,9 +118,9 @@ export async function run(argv: string[]): Promise<number> {
     if (config.ldap.auth === 'gssapi') say(`ready   LDAP reads for resync bind with GSSAPI as ${principal} (no extra right needed)`);
     return 0;
   } catch (error) {
-    const message = error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
-    process.stderr.write(`novajoin ipa-setup: ${message}\n`);
-    return 1;
+    const { lines, status } = describeFailure(error, EXIT_FINDINGS);
+    for (const line of lines) process.stderr.write(`novajoin ipa-setup: ${line}\n`);
+    return status;
   } finally {
     await client?.close();
   }

@@ -27,6 +27,9 @@ export interface OptionSpec {
 
 const o = (spec: OptionSpec): OptionSpec => spec;
 
+/** oslo.messaging's notification priorities (notify/dispatcher.py PRIORITIES): the queues its notifier may declare are `<topic>.<priority>`. */
+export const OSLO_PRIORITIES = ['audit', 'debug', 'info', 'warn', 'error', 'critical', 'sample'] as const;
+
 export const OPTIONS: readonly OptionSpec[] = [
   // ---- [DEFAULT]: the Python novajoin's options, same names and meanings.
   o({ section: 'DEFAULT', name: 'join_listen', type: 'string', default: '0.0.0.0', help: 'IP address novajoin-server listens on.' }),
@@ -52,6 +55,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'DEFAULT', name: 'otp_secret_file', type: 'string', default: '/etc/novajoin/otp.key', help: 'File holding the secret every replica derives OTPs from, so that every replica and every restart hands out the same OTP for the same instance. At least 32 bytes; same file on every replica; readable by novajoin only (root:novajoin, mode 0440).' }),
   o({ section: 'DEFAULT', name: 'join_timeout', type: 'float', default: 4.5, min: 0.5, max: 60, help: 'Seconds a join may take in all; keep it under Nova [api] vendordata_dynamic_read_timeout (5).' }),
   o({ section: 'DEFAULT', name: 'max_body_size', type: 'int', default: 262144, min: 1024, help: 'Largest request body accepted, bytes (user-data alone may be 64 KiB of base64).' }),
+  o({ section: 'DEFAULT', name: 'header_timeout', type: 'float', default: 5, min: 0.5, max: 300, help: 'Seconds a client may take to send a request\'s headers before its connection is closed (a slow client holds a connection, never the service).' }),
+  o({ section: 'DEFAULT', name: 'request_timeout', type: 'float', default: 10, min: 0.5, max: 600, help: 'Seconds a client may take to send a whole request, body included; at least header_timeout.' }),
+  o({ section: 'DEFAULT', name: 'max_connections', type: 'int', default: 1024, min: 1, max: 1000000, help: 'Client connections novajoin-server holds open at once; further connections are closed on arrival.' }),
+  o({ section: 'DEFAULT', name: 'readiness_interval', type: 'float', default: 5, min: 0, max: 300, help: 'Seconds one /readyz result (a FreeIPA ping and a Keystone call) is reused for every caller; 0 recomputes it for each call.' }),
   o({ section: 'DEFAULT', name: 'fixed_ip_dns', type: 'bool', default: false, help: 'Add A/PTR records for fixed IPs when an instance is created.' }),
   o({ section: 'DEFAULT', name: 'floating_ip_dns', type: 'bool', default: true, help: 'Add and remove A records when floating IPs are associated.' }),
   o({ section: 'DEFAULT', name: 'stale_otp_age', type: 'int', default: 86400, min: 60, help: 'Seconds after which resync reports a host that was handed an OTP and never enrolled.' }),
@@ -91,10 +98,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_ca_file', type: 'string', default: '', help: 'CA certificate(s) the broker\'s certificate is verified against; empty: the system CAs.' }),
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_cert_file', type: 'string', default: '', help: 'Client certificate presented to the broker (with ssl_key_file), for brokers that require one.' }),
   o({ section: 'oslo_messaging_rabbit', name: 'ssl_key_file', type: 'string', default: '', help: 'Private key of ssl_cert_file.' }),
-  o({ section: 'notifications', name: 'queue', type: 'string', default: 'novajoin', help: 'Durable queue of our own; several listeners share it.' }),
-  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the queue is bound on.' }),
-  o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics bound as <topic>.info; empty means [DEFAULT] notifications_topic.' }),
-  o({ section: 'notifications', name: 'exchange_durable', type: 'bool', default: false, help: 'Durability the exchanges are declared with; must match oslo.messaging amqp_durable_queues.' }),
+  o({ section: 'notifications', name: 'queue', type: 'string', default: '', ignored: true, help: 'No effect: the listener reads the queues oslo.messaging declares for each topic, <topic>.<priority> (a queue of our own would leave those filling up).' }),
+  o({ section: 'notifications', name: 'exchanges', type: 'list', default: ['nova', 'neutron'], help: 'Exchanges the <topic>.<priority> queues are bound on: Nova\'s and Neutron\'s control_exchange.' }),
+  o({ section: 'notifications', name: 'topics', type: 'list', default: [], help: 'Topics read, from the queues oslo.messaging declares for them, <topic>.<priority>; empty means [DEFAULT] notifications_topic.' }),
+  o({ section: 'notifications', name: 'priorities', type: 'list', default: ['info', 'error'], help: 'Notification priorities read (oslo.messaging\'s audit, debug, info, warn, error, critical, sample); Nova and Neutron send info and error.' }),
+  o({ section: 'notifications', name: 'exchange_durable', type: 'bool', default: false, help: 'Set as [oslo_messaging_rabbit] amqp_durable_queues in nova.conf and neutron.conf: the exchanges and <topic>.<priority> queues are then durable, as oslo.messaging declares them (always with queue_type = quorum).' }),
+  o({ section: 'notifications', name: 'queue_type', type: 'enum', default: 'classic', choices: ['classic', 'quorum'], help: 'quorum when nova.conf and neutron.conf have [oslo_messaging_rabbit] rabbit_quorum_queue = true, classic otherwise. Also the type of the listener\'s own retry and dead-letter queues (RabbitMQ 3.10+ for quorum).' }),
+  o({ section: 'notifications', name: 'retry_queue_prefix', type: 'string', default: 'novajoin', help: 'Name prefix of the listener\'s delay queues, <prefix>.retry.<ms>.' }),
   o({ section: 'notifications', name: 'dead_letter_queue', type: 'string', default: 'novajoin.dead', help: 'Where messages that can never be applied go, with the reason in a header.' }),
   o({ section: 'notifications', name: 'prefetch', type: 'int', default: 32, min: 1, max: 1000, help: 'Unacknowledged messages in flight per listener.' }),
   o({ section: 'notifications', name: 'retry_initial', type: 'float', default: 1, min: 0.01, help: 'Seconds before the first retry of a transient failure.' }),
@@ -134,6 +144,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o({ section: 'keystone_authtoken', name: 'token_cache_time', type: 'int', default: 300, min: -1, help: 'Seconds a validated token is cached (never past its expiry); -1 disables the cache.' }),
   o({ section: 'keystone_authtoken', name: 'cafile', type: 'string', default: '', help: 'CA bundle for Keystone; empty means the system store.' }),
   o({ section: 'keystone_authtoken', name: 'timeout', type: 'float', default: 3, min: 0.1, help: 'Seconds for one validation call.' }),
+  o({ section: 'keystone_authtoken', name: 'service_type', type: 'string', default: '', help: 'Service type of novajoin in the Keystone catalog, matched against the access rules of application credentials (keystonemiddleware\'s option). Empty refuses every token restricted by access rules.' }),
   o({ section: 'keystone_authtoken', name: 'memcached_servers', type: 'list', default: [], ignored: true, help: 'Accepted for compatibility; the cache is in-process.' }),
 ];
 
@@ -141,6 +152,7 @@ export const OPTIONS: readonly OptionSpec[] = [
 export const PROJECT_OPTIONS: readonly OptionSpec[] = [
   o({ section: '<project>', name: 'allowed_classes', type: 'list', default: [], help: 'ipa_hostclass values this project may ask for (novajoin 1.1).' }),
   o({ section: '<project>', name: 'allowed_services', type: 'list', default: [], help: 'Service names (HTTP, haproxy, ...) this project may have principals created for through managed_service_* and compact_service_* metadata; * for any. None by default: tenants cannot have principals created until their project is listed here.' }),
+  o({ section: '<project>', name: 'allowed_service_domains', type: 'list', default: [], help: 'DNS suffixes (e.g. vip.example.test) that the hosts of this project\'s service principals must be equal to or under. Empty: anywhere in [DEFAULT] domain and, when names carry the project, in the project\'s own names. The instance\'s own host is always allowed.' }),
 ];
 
 /** Sections this table owns; every other section names a project. */

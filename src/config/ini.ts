@@ -2,6 +2,7 @@
  * The INI dialect of oslo.config files: `[section]`, `key = value` (or
  * `key: value`), `#` and `;` comment lines, and continuation lines that start
  * with white space. Line numbers are kept so errors can point at the line.
+ * Every problem of the text is collected, not only the first.
  */
 
 export interface IniValue {
@@ -11,6 +12,14 @@ export interface IniValue {
 
 export type IniSections = Map<string, Map<string, IniValue>>;
 
+export interface IniProblem {
+  readonly line: number;
+  /** Set for a problem with one option (a duplicate). */
+  readonly section?: string;
+  readonly option?: string;
+  readonly message: string;
+}
+
 export class IniSyntaxError extends Error {
   constructor(readonly line: number, message: string) {
     super(`line ${line}: ${message}`);
@@ -18,9 +27,18 @@ export class IniSyntaxError extends Error {
   }
 }
 
+/** Parses the text; throws the first problem. For callers that want them all, `readIni`. */
 export function parseIni(text: string): IniSections {
+  const { sections, problems } = readIni(text);
+  const first = problems[0];
+  if (first) throw new IniSyntaxError(first.line, first.message);
+  return sections;
+}
+
+export function readIni(text: string): { sections: IniSections; problems: IniProblem[] } {
   const sections: IniSections = new Map();
-  let current: Map<string, IniValue> | undefined;
+  const problems: IniProblem[] = [];
+  let current: { name: string; map: Map<string, IniValue> } | undefined;
   let last: { key: string; map: Map<string, IniValue> } | undefined;
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
@@ -35,22 +53,35 @@ export function parseIni(text: string): IniSections {
       last.map.set(last.key, { value: joined, line: previous?.line ?? line });
       return;
     }
+    last = undefined;
     const header = /^\[([^\]]+)\]\s*$/.exec(raw.trim());
     if (header) {
       const name = header[1]!.trim();
-      current = sections.get(name) ?? new Map();
-      sections.set(name, current);
-      last = undefined;
+      // oslo.config merges a section that appears twice; so do we.
+      current = { name, map: sections.get(name) ?? new Map() };
+      sections.set(name, current.map);
       return;
     }
     const pair = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(raw.trim());
-    if (!pair) throw new IniSyntaxError(line, `expected "name = value" or "[section]", found "${raw.trim().slice(0, 60)}"`);
-    if (!current) throw new IniSyntaxError(line, 'option outside any [section]');
+    if (!pair) {
+      problems.push({ line, message: `expected "name = value" or "[section]", found "${raw.trim().slice(0, 60)}"` });
+      return;
+    }
+    if (!current) {
+      problems.push({ line, message: 'option outside any [section]' });
+      return;
+    }
     const key = pair[1]!.trim();
-    current.set(key, { value: stripQuotes(pair[2]!.trim()), line });
-    last = { key, map: current };
+    const earlier = current.map.get(key);
+    if (earlier) {
+      // oslo.config keeps the last value silently; an operator editing the first would see no effect.
+      problems.push({ line, section: current.name, option: key, message: `set again (first set on line ${earlier.line}); keep one` });
+      return;
+    }
+    current.map.set(key, { value: stripQuotes(pair[2]!.trim()), line });
+    last = { key, map: current.map };
   });
-  return sections;
+  return { sections, problems };
 }
 
 function stripQuotes(value: string): string {

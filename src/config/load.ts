@@ -1,18 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { KNOWN_SECTIONS, OPTIONS, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
-import { ConfigError } from './errors.js';
-import { IniSyntaxError, parseIni, type IniSections } from './ini.js';
+import { KNOWN_SECTIONS, OPTIONS, OSLO_PRIORITIES, PROJECT_OPTIONS, type OptionSpec } from './defaults.js';
+import { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
+import { readIni, type IniValue } from './ini.js';
 import { parseValue, type OptionValue } from './parse-value.js';
+import { startupProblems, type Need } from './startup.js';
 import type { Config, KeystoneCredentials, ProjectPolicy } from './types.js';
 
+export type { Need } from './startup.js';
 export const DEFAULT_CONFIG_FILE = '/etc/novajoin/join.conf';
 export const CONFIG_FILE_ENV = 'NOVAJOIN_CONFIG_FILE';
+/** Nova's default [api] vendordata_dynamic_read_timeout, seconds: it gives up on a join after this. */
+const NOVA_READ_TIMEOUT_S = 5;
 
 export interface LoadedConfig {
   readonly config: Config;
-  /** Unknown options and options kept only for compatibility. */
+  /** Unknown options and options kept only for compatibility, one formatted line each. */
   readonly warnings: readonly string[];
 }
+
+/** What a process needs beyond a well-formed file, checked at load so every problem is told at once. */
+export type Needs = readonly Need[] | ((config: Config) => readonly Need[]);
 
 /**
  * Which file to read: `--config-file`, else $NOVAJOIN_CONFIG_FILE, else
@@ -24,44 +31,50 @@ export function resolveConfigFile(cliValue: string | undefined, env: NodeJS.Proc
 }
 
 /** Reads and validates a file. A file that cannot be read is an error. */
-export function loadConfigFile(file: string): LoadedConfig {
+export function loadConfigFile(file: string, needs: Needs = []): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(file, 'DEFAULT', null, `cannot read the configuration file (${code})`);
+    throw new ConfigError(file, '-', null, `cannot read the configuration file (${code})`);
   }
-  return loadConfigText(text, file);
+  return loadConfigText(text, file, needs);
 }
 
-/** Validates configuration text; `file` is only used in messages. */
-export function loadConfigText(text: string, file: string | null): LoadedConfig {
+/**
+ * Validates configuration text; `file` is only used in messages. Every
+ * problem is collected (a bad value falls back to its default so the checks
+ * after it still run), then all errors are thrown together.
+ */
+export function loadConfigText(text: string, file: string | null, needs: Needs = []): LoadedConfig {
   const where = file ?? '<built-in defaults>';
-  let sections: IniSections;
-  try {
-    sections = parseIni(text);
-  } catch (error) {
-    if (error instanceof IniSyntaxError) throw new ConfigError(where, '-', null, error.message);
-    throw error;
-  }
-  const warnings: string[] = [];
+  const problems: ConfigProblem[] = [];
+  const lines = new Map<string, number>();
+  const lineOf = (section: string, option: string) => lines.get(key(section, option)) ?? null;
+  const report = (severity: ConfigProblem['severity'], section: string, option: string | null, detail: string, line: number | null = null) =>
+    problems.push({ severity, file: where, line: line ?? (option ? lineOf(section, option) : null), section, option, detail });
+
+  const ini = readIni(text);
+  for (const p of ini.problems) report('error', p.section ?? '-', p.option ?? null, p.message, p.line);
   const values = new Map<string, OptionValue>();
   const projects = new Map<string, ProjectPolicy>();
 
-  for (const [section, entries] of sections) {
+  for (const [section, entries] of ini.sections) {
+    for (const [name, raw] of entries) lines.set(key(section, name), raw.line);
     if (!KNOWN_SECTIONS.has(section)) {
-      projects.set(section, readProjectSection(where, section, entries, warnings));
+      projects.set(section, readProjectSection(section, entries, report));
       continue;
     }
     for (const [name, raw] of entries) {
       const spec = OPTIONS.find((s) => s.section === section && s.name === name);
       if (!spec) {
-        warnings.push(`${where}:${raw.line}: [${section}] ${name}: unknown option, ignored`);
+        report('warning', section, name, 'unknown option, ignored');
         continue;
       }
-      if (spec.ignored) warnings.push(`${where}:${raw.line}: [${section}] ${name}: ${spec.help}`);
-      values.set(key(section, name), checked(where, spec, raw.value));
+      if (spec.ignored) report('warning', section, name, spec.help);
+      const value = checked(spec, raw, report);
+      if (value !== undefined) values.set(key(section, name), value);
     }
   }
   const config = build(file, (section, name) => {
@@ -71,8 +84,14 @@ export function loadConfigText(text: string, file: string | null): LoadedConfig 
     if (!spec) throw new Error(`no option [${section}] ${name} in the defaults table`);
     return spec.default;
   }, projects);
-  crossCheck(where, config);
-  return { config: deepFreeze(config), warnings };
+  crossCheck(config, report);
+  for (const p of startupProblems(config, typeof needs === 'function' ? needs(config) : needs)) report('error', p.section, p.option, p.detail);
+
+  // In file order, as an editor shows them; problems of defaults (no line) last.
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(errors);
+  return { config: deepFreeze(config), warnings: problems.map(formatProblem) };
 }
 
 /** The configuration with nothing set: what `novajoin dev` starts from. */
@@ -80,29 +99,31 @@ export function defaultConfig(): Config {
   return loadConfigText('', null).config;
 }
 
-function readProjectSection(
-  where: string,
-  section: string,
-  entries: Map<string, { value: string; line: number }>,
-  warnings: string[],
-): ProjectPolicy {
-  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[] };
+type Report = (severity: ConfigProblem['severity'], section: string, option: string | null, detail: string, line?: number | null) => void;
+
+function readProjectSection(section: string, entries: Map<string, IniValue>, report: Report): ProjectPolicy {
+  const policy = { allowedClasses: [] as readonly string[], allowedServices: [] as readonly string[], allowedServiceDomains: [] as readonly string[] };
   for (const [name, raw] of entries) {
     const spec = PROJECT_OPTIONS.find((s) => s.name === name);
     if (!spec) {
-      warnings.push(`${where}:${raw.line}: [${section}] ${name}: unknown option of a project section, ignored`);
+      report('warning', section, name, 'unknown option of a project section, ignored');
       continue;
     }
-    const value = checked(where, { ...spec, section }, raw.value) as readonly string[];
+    const value = checked({ ...spec, section }, raw, report) as readonly string[] | undefined;
+    if (value === undefined) continue;
     if (name === 'allowed_classes') policy.allowedClasses = value;
+    else if (name === 'allowed_service_domains') policy.allowedServiceDomains = value.map((d) => d.toLowerCase().replace(/^\.|\.$/g, ''));
     else policy.allowedServices = value;
   }
   return policy;
 }
 
-function checked(where: string, spec: OptionSpec, raw: string): OptionValue {
-  const result = parseValue(spec, raw);
-  if ('error' in result) throw new ConfigError(where, spec.section, spec.name, result.error);
+function checked(spec: OptionSpec, raw: IniValue, report: Report): OptionValue | undefined {
+  const result = parseValue(spec, raw.value);
+  if ('error' in result) {
+    report('error', spec.section, spec.name, result.error, raw.line);
+    return undefined;
+  }
   return result.value;
 }
 
@@ -150,6 +171,10 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       policyFile: s('DEFAULT', 'policy_file'),
       joinTimeoutMs: seconds('DEFAULT', 'join_timeout'),
       maxBodySize: n('DEFAULT', 'max_body_size'),
+      headerTimeoutMs: seconds('DEFAULT', 'header_timeout'),
+      requestTimeoutMs: seconds('DEFAULT', 'request_timeout'),
+      maxConnections: n('DEFAULT', 'max_connections'),
+      readinessIntervalMs: seconds('DEFAULT', 'readiness_interval'),
     },
     naming: {
       domain,
@@ -210,10 +235,12 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
         certFile: s('oslo_messaging_rabbit', 'ssl_cert_file'),
         keyFile: s('oslo_messaging_rabbit', 'ssl_key_file'),
       },
-      queue: s('notifications', 'queue'),
       exchanges: l('notifications', 'exchanges'),
       topics: topics.length > 0 ? topics : [s('DEFAULT', 'notifications_topic')],
+      priorities: l('notifications', 'priorities').map((p) => p.toLowerCase()),
       exchangeDurable: b('notifications', 'exchange_durable'),
+      queueType: s('notifications', 'queue_type') as 'classic' | 'quorum',
+      retryQueuePrefix: s('notifications', 'retry_queue_prefix'),
       deadLetterQueue: s('notifications', 'dead_letter_queue'),
       prefetch: n('notifications', 'prefetch'),
       retryInitialMs: seconds('notifications', 'retry_initial'),
@@ -233,64 +260,68 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       ...credentials('keystone_authtoken', serviceCredentials),
       wwwAuthenticateUri: s('keystone_authtoken', 'www_authenticate_uri'),
       tokenCacheTimeMs: n('keystone_authtoken', 'token_cache_time') * 1000,
+      serviceType: s('keystone_authtoken', 'service_type'),
     },
     projects,
   };
 }
 
-/** Checks that involve more than one option. */
-function crossCheck(where: string, config: Config): void {
+/** Checks that involve more than one option, or a value in context. */
+function crossCheck(config: Config, report: Report): void {
+  if (config.server.headerTimeoutMs > config.server.requestTimeoutMs) {
+    report('error', 'DEFAULT', 'request_timeout', `must be at least header_timeout (${config.server.headerTimeoutMs / 1000} s)`);
+  }
   const ipa = config.freeipa;
   if (!/^https?:\/\//.test(ipa.urlTemplate)) {
-    throw new ConfigError(where, 'freeipa', 'url', `"${ipa.urlTemplate}" is not an http(s) URL`);
+    report('error', 'freeipa', 'url', `"${ipa.urlTemplate}" is not an http(s) URL`);
   }
   if (!ipa.urlTemplate.includes('{server}') && (ipa.servers.length > 1 || ipa.discover)) {
-    throw new ConfigError(where, 'freeipa', 'url', `"${ipa.urlTemplate}" names one server; with several servers or discover = true write {server} where each server's FQDN goes, e.g. https://{server}/ipa`);
+    report('error', 'freeipa', 'url', `"${ipa.urlTemplate}" names one server; with several servers or discover = true write {server} where each server's FQDN goes, e.g. https://{server}/ipa`);
   }
   for (const name of ipa.servers) {
-    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(name)) {
-      throw new ConfigError(where, 'freeipa', 'server', `"${name}" is not a fully qualified host name (FreeIPA's canonical name, without a port: put a port in [freeipa] url)`);
+    // localhost: the embedded FreeIPA of `novajoin dev` is reached by that name.
+    if (name !== 'localhost' && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(name)) {
+      report('error', 'freeipa', 'server', `"${name}" is not a fully qualified host name (FreeIPA's canonical name, without a port: put a port in [freeipa] url)`);
     }
   }
   for (const dnsServer of ipa.dnsServers) {
     if (!/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:]+\](:\d{1,5})?|[0-9a-f:]+)$/i.test(dnsServer)) {
-      throw new ConfigError(where, 'freeipa', 'dns_servers', `"${dnsServer}" is not an IP address or ip:port`);
+      report('error', 'freeipa', 'dns_servers', `"${dnsServer}" is not an IP address or ip:port`);
     }
   }
   if (ipa.discover && ipa.location && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(ipa.location)) {
-    throw new ConfigError(where, 'freeipa', 'location', `"${ipa.location}" is not a FreeIPA location name (one DNS label)`);
+    report('error', 'freeipa', 'location', `"${ipa.location}" is not a FreeIPA location name (one DNS label)`);
   }
   for (const url of config.ldap.urls) {
-    if (!/^ldaps?:\/\//.test(url)) throw new ConfigError(where, 'ldap', 'url', `"${url}" must start with ldap:// or ldaps://`);
+    if (!/^ldaps?:\/\//.test(url)) report('error', 'ldap', 'url', `"${url}" must start with ldap:// or ldaps://`);
   }
   if (!/^(rabbit|amqps?):\/\//.test(config.notifications.transportUrl)) {
-    throw new ConfigError(where, 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');
+    report('error', 'DEFAULT', 'transport_url', 'must start with rabbit://, amqp:// or amqps://');
+  }
+  const unknownPriority = config.notifications.priorities.find((p) => !(OSLO_PRIORITIES as readonly string[]).includes(p));
+  if (unknownPriority !== undefined || config.notifications.priorities.length === 0) {
+    report('error', 'notifications', 'priorities', `${unknownPriority ? `"${unknownPriority}" is not` : 'needs at least one of'} oslo.messaging's priorities (${OSLO_PRIORITIES.join(', ')})`);
   }
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(config.naming.domain)) {
-    throw new ConfigError(where, 'DEFAULT', 'domain', `"${config.naming.domain}" is not a DNS domain name`);
+    report('error', 'DEFAULT', 'domain', `"${config.naming.domain}" is not a DNS domain name`);
   }
   if (config.naming.hostnameTemplate && !config.naming.hostnameTemplate.includes('{hostname}')) {
-    throw new ConfigError(where, 'DEFAULT', 'hostname_template', 'must contain {hostname}');
+    report('error', 'DEFAULT', 'hostname_template', 'must contain {hostname}');
   }
   const unknownField = /\{(?!hostname\}|project\}|project_id\}|domain\})[^}]*\}/.exec(config.naming.hostnameTemplate);
   if (unknownField) {
-    throw new ConfigError(where, 'DEFAULT', 'hostname_template', `unknown field ${unknownField[0]}; accepted: {hostname} {project} {project_id} {domain}`);
+    report('error', 'DEFAULT', 'hostname_template', `unknown field ${unknownField[0]}; accepted: {hostname} {project} {project_id} {domain}`);
   }
   if (!/^2\.\d+$/.test(config.freeipa.apiVersion)) {
-    throw new ConfigError(where, 'freeipa', 'api_version', `"${config.freeipa.apiVersion}" is not a FreeIPA API version such as 2.230`);
+    report('error', 'freeipa', 'api_version', `"${config.freeipa.apiVersion}" is not a FreeIPA API version such as 2.230`);
   }
-}
-
-/**
- * Options a given process cannot run without. Called by each entry point for
- * what it needs, so that `novajoin check` and the services fail with the same
- * message.
- */
-export function requireOptions(config: Config, needed: ReadonlyArray<readonly [section: string, option: string, value: unknown]>): void {
-  for (const [section, option, value] of needed) {
-    if (value === '' || value === undefined || value === null) {
-      throw new ConfigError(config.file ?? '<built-in defaults>', section, option, 'must be set');
-    }
+  if (config.server.joinTimeoutMs > NOVA_READ_TIMEOUT_S * 1000) {
+    report(
+      'warning',
+      'DEFAULT',
+      'join_timeout',
+      `${config.server.joinTimeoutMs / 1000} s is longer than Nova waits by default (${NOVA_READ_TIMEOUT_S} s, nova.conf [api] vendordata_dynamic_read_timeout): raise that too, or a slow join is abandoned by Nova while it still runs here`,
+    );
   }
 }
 

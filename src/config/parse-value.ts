@@ -1,5 +1,9 @@
 import type { OptionSpec } from './defaults.js';
 
+// oslo.config's spellings (oslo_config.types.Boolean), so a novajoin 1.1 file means the same here.
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+
 export type OptionValue = string | number | boolean | readonly string[];
 
 /** Turns one raw string into the option's type, or says what is accepted. */
@@ -12,9 +16,9 @@ export function parseValue(spec: OptionSpec, raw: string): { value: OptionValue 
       return { value: raw };
     case 'bool': {
       const lower = text.toLowerCase();
-      if (['true', 'yes', 'on', '1'].includes(lower)) return { value: true };
-      if (['false', 'no', 'off', '0'].includes(lower)) return { value: false };
-      return { error: `"${text}" is not a boolean; accepted: true or false` };
+      if (TRUE.includes(lower)) return { value: true };
+      if (FALSE.includes(lower)) return { value: false };
+      return { error: `"${text}" is not a boolean; accepted (any case): ${TRUE.join(', ')} for true; ${FALSE.join(', ')} for false` };
     }
     case 'int':
     case 'port': {

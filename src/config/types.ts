@@ -12,6 +12,8 @@ export interface BrokerTlsFiles {
 export interface ProjectPolicy {
   readonly allowedClasses: readonly string[];
   readonly allowedServices: readonly string[];
+  /** DNS suffixes the hosts of this project's service principals must lie under; empty: the domain and the project's namespace only. */
+  readonly allowedServiceDomains: readonly string[];
 }
 
 export interface KeystoneCredentials {
@@ -37,6 +39,10 @@ export interface Config {
     readonly policyFile: string;
     readonly joinTimeoutMs: number;
     readonly maxBodySize: number;
+    readonly headerTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly readinessIntervalMs: number;
   };
   readonly naming: {
     readonly domain: string;
@@ -100,10 +106,12 @@ export interface Config {
     readonly transportUrl: string;
     /** [oslo_messaging_rabbit] TLS to the broker. */
     readonly tls: BrokerTlsFiles;
-    readonly queue: string;
     readonly exchanges: readonly string[];
     readonly topics: readonly string[];
+    readonly priorities: readonly string[];
     readonly exchangeDurable: boolean;
+    readonly queueType: 'classic' | 'quorum';
+    readonly retryQueuePrefix: string;
     readonly deadLetterQueue: string;
     readonly prefetch: number;
     readonly retryInitialMs: number;
@@ -121,6 +129,8 @@ export interface Config {
   readonly keystoneAuthtoken: KeystoneCredentials & {
     readonly wwwAuthenticateUri: string;
     readonly tokenCacheTimeMs: number;
+    /** Our catalog service type, for application-credential access rules; '' refuses restricted tokens. */
+    readonly serviceType: string;
   };
   /** Per-project sections, keyed by project name. */
   readonly projects: ReadonlyMap<string, ProjectPolicy>;

@@ -62,26 +62,71 @@ export function needsProjectName(policy: NamingPolicy): boolean {
   return policy.hostnameTemplate ? policy.hostnameTemplate.includes('{project}') : policy.projectSubdomain;
 }
 
-/**
- * The FQDN of an instance's host. `hostname` has been validated; a name
- * already inside the domain is kept as is (novajoin 1.1).
- */
-export function computeFqdn(hostname: string, project: { id: string; name: string | null }, policy: NamingPolicy): string {
-  if (hostname.endsWith(`.${policy.domain}`)) return hostname;
+/** Whether a project's names carry the project (its name or id), so projects have separate namespaces. */
+export function carriesProject(policy: NamingPolicy): boolean {
+  return policy.hostnameTemplate
+    ? policy.hostnameTemplate.includes('{project}') || policy.hostnameTemplate.includes('{project_id}')
+    : policy.projectSubdomain;
+}
+
+/** The template with the project filled in (throws when it needs a name Keystone does not know). */
+function render(template: string, hostname: string, project: { id: string; name: string | null }, policy: NamingPolicy): string {
   const name = project.name === null ? null : projectLabel(project.name, policy.normalizeProject);
-  if (needsProjectName(policy) && name === null) {
+  if (template.includes('{project}') && name === null) {
     throw new InvalidRequest(`the host name needs the name of project ${project.id}, which Keystone does not know`, 'project-id');
   }
-  const fqdn = policy.hostnameTemplate
-    ? policy.hostnameTemplate
-        .replaceAll('{hostname}', hostname)
-        .replaceAll('{project}', name ?? '')
-        .replaceAll('{project_id}', project.id.toLowerCase())
-        .replaceAll('{domain}', policy.domain)
-    : policy.projectSubdomain
-      ? `${hostname}.${name}.${policy.domain}`
-      : `${hostname}.${policy.domain}`;
-  const normalized = fqdn.toLowerCase();
+  return template
+    .replaceAll('{hostname}', hostname)
+    .replaceAll('{project}', name ?? '')
+    .replaceAll('{project_id}', project.id.toLowerCase())
+    .replaceAll('{domain}', policy.domain)
+    .toLowerCase();
+}
+
+function template(policy: NamingPolicy): string {
+  return policy.hostnameTemplate || (policy.projectSubdomain ? '{hostname}.{project}.{domain}' : '{hostname}.{domain}');
+}
+
+/**
+ * Whether `fqdn` lies in the namespace of `project`: inside the domain and,
+ * when names carry the project, a name the template could give one of the
+ * project's instances (under demo.example.test for
+ * {hostname}.{project}.{domain}; ending in -demo.example.test for
+ * {hostname}-{project}.{domain}). A tenant controls its hostname and its
+ * service metadata, so this is what keeps project A out of project B's names.
+ */
+export function inProjectNamespace(fqdn: string, project: { id: string; name: string | null }, policy: NamingPolicy): boolean {
+  if (!fqdn.endsWith(`.${policy.domain}`) || !isFqdn(fqdn)) return false;
+  if (!carriesProject(policy)) return true;
+  const marker = 'novajoin-hostname-marker';
+  let rendered: string;
+  try {
+    rendered = render(template(policy), marker, project, policy);
+  } catch {
+    return false; // the project's name is unknown: nothing can be shown to be its own
+  }
+  const [before = '', after = ''] = rendered.split(marker);
+  const pattern = new RegExp(`^${escapeRegExp(before)}[a-z0-9.-]+${escapeRegExp(after)}$`);
+  return pattern.test(fqdn);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The FQDN of an instance's host. `hostname` has been validated; a name
+ * already inside the domain is kept as is (novajoin 1.1), but only when it
+ * lies in the project's own namespace.
+ */
+export function computeFqdn(hostname: string, project: { id: string; name: string | null }, policy: NamingPolicy): string {
+  if (hostname.endsWith(`.${policy.domain}`)) {
+    if (!inProjectNamespace(hostname, project, policy)) {
+      throw new InvalidRequest(`hostname "${hostname.slice(0, 80)}" is outside the names of project ${project.name ?? project.id}: use a short name`, 'hostname');
+    }
+    return hostname;
+  }
+  const normalized = render(template(policy), hostname, project, policy);
   if (!isFqdn(normalized)) throw new InvalidRequest(`the host name "${normalized.slice(0, 80)}" made from the template is not a valid FQDN`, 'hostname');
   return normalized;
 }

@@ -5,7 +5,7 @@
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
  */
 import { Forbidden, HostConflict, InvalidRequest } from '../errors.js';
-import { DuplicateEntryError, FreeIpaOutcomeUnknownError, ValidationError } from '../freeipa/errors.js';
+import { EntryConflict, InvalidValue, WriteOutcomeUnknown } from './errors.js';
 import type { Logger } from '../log/logger.js';
 import { formatBinding } from './binding.js';
 import { needsProjectName } from './hostname.js';
@@ -94,6 +94,7 @@ export class JoinService {
     if (desired.refusedHostClass !== null) {
       throw new Forbidden(`host class "${desired.refusedHostClass}" is not allowed for project ${projectName ?? request.projectId}`);
     }
+    await this.#checkLength(desired.fqdn, deadline);
     const owner: Owner = { instanceId: request.instanceId, projectId: request.projectId };
     try {
       return await this.#enroll(desired, owner, deadline, logger);
@@ -104,17 +105,28 @@ export class JoinService {
       // answer from what is there now. The OTP is derived, so a write that
       // did run gives the same answer.
       if (
-        error instanceof DuplicateEntryError ||
-        error instanceof FreeIpaOutcomeUnknownError ||
-        (error instanceof ValidationError && error.data['name'] === 'password')
+        error instanceof EntryConflict ||
+        error instanceof WriteOutcomeUnknown ||
+        (error instanceof InvalidValue && error.field === 'password')
       ) {
         return this.#enroll(desired, owner, deadline, logger);
       }
-      // FreeIPA's own limits (ipamaxhostnamelength, 64 by default) are the caller's problem, not ours.
-      if (error instanceof ValidationError && error.data['name'] === 'hostname') {
+      // When the limit could not be learnt beforehand, FreeIPA's refusal is still the caller's problem.
+      if (error instanceof InvalidValue && error.field === 'hostname') {
         throw new InvalidRequest(`FreeIPA refused the host name ${desired.fqdn}: ${error.message}`, 'hostname');
       }
       throw error;
+    }
+  }
+
+  /** FreeIPA refuses an FQDN longer than its ipamaxhostnamelength: say so before asking it anything. */
+  async #checkLength(fqdn: string, deadline: number): Promise<void> {
+    const limit = await this.#deps.directory.maxHostnameLength(deadline);
+    if (limit !== null && fqdn.length > limit) {
+      throw new InvalidRequest(
+        `the host name ${fqdn} is ${fqdn.length} characters; FreeIPA accepts at most ${limit} (its ipamaxhostnamelength)`,
+        'hostname',
+      );
     }
   }
 
@@ -183,7 +195,7 @@ export class JoinService {
       const op = ops[i]!;
       if (result.ok) return;
       if ((op.op === 'addHost' || op.op === 'setOtp') && op.fqdn === hostFqdn) throw result.error;
-      problems.push({ source: describe(op), reason: `${result.error.rpcName}: ${result.error.message}` });
+      problems.push({ source: describe(op), reason: `${result.error.directoryName}: ${result.error.message}` });
     });
     return problems;
   }

@@ -4,9 +4,9 @@
  * host by its binding (B2), never by name alone, and each is idempotent, so
  * a redelivered message or a second resync changes nothing more.
  */
-import { AlreadyInactiveError, EmptyModlistError, FreeIpaError, NotFoundError, AttrValueNotFoundError } from '../freeipa/errors.js';
+import { AlreadyInactive, EntryNotFound, NothingToChange, ValueNotFound, type DirectoryRefusal } from './errors.js';
 import type { Logger } from '../log/logger.js';
-import { validateHostname } from './hostname.js';
+import { enrollFlag } from './metadata.js';
 import { desiredEnrollment, type EnrollmentPolicy } from './model.js';
 import { planAttributeChanges, planRemovals, planServiceAdds, principalHost, type Owner } from './plan.js';
 import type { Directory, HostState, ProjectLookup, ReadResult, WriteOp } from './ports.js';
@@ -48,8 +48,22 @@ export class ApplyError extends Error {
   }
 }
 
+/** Retries of create.end while the guest has not asked for its OTP yet (about a minute at the default backoff). */
+const HOST_WAIT_ATTEMPTS = 6;
+
+/** create.end came before the guest's first vendordata call: retried later, so the records are not lost. */
+export class HostNotEnrolledYet extends Error {
+  readonly transient = true;
+  constructor(instanceId: string) {
+    super(`no host is bound to instance ${instanceId} yet`);
+    this.name = 'HostNotEnrolledYet';
+  }
+}
+
 export class InstanceLifecycle {
   readonly #deps: LifecycleDependencies;
+  /** Service requests refused by policy since start, for the listener's metrics. */
+  refusedServices = 0;
 
   constructor(deps: LifecycleDependencies) {
     this.#deps = deps;
@@ -90,7 +104,7 @@ export class InstanceLifecycle {
     const projectName = await this.#deps.projects.projectName(owner.projectId, deadline);
     // The host keeps its name: it is the anchor, whatever naming says today.
     const desired = desiredEnrollment(
-      { instanceId: owner.instanceId, projectId: owner.projectId, projectName, hostname: host.fqdn, metadata: update.metadata, imageProperties: update.imageProperties },
+      { instanceId: owner.instanceId, projectId: owner.projectId, projectName, hostname: host.fqdn, fqdn: host.fqdn, metadata: update.metadata, imageProperties: update.imageProperties },
       host.fqdn.endsWith(`.${this.#deps.policy.naming.domain}`)
         ? this.#deps.policy
         : { ...this.#deps.policy, naming: { ...this.#deps.policy.naming, domain: domainOf(host.fqdn) } },
@@ -104,7 +118,10 @@ export class InstanceLifecycle {
       deadline,
     );
     const adds = planServiceAdds(desired, read, owner);
-    for (const refused of [...desired.refused, ...adds.refused]) this.#deps.logger.warn('service request refused', { instance: owner.instanceId, ...refused });
+    for (const refused of [...desired.refused, ...adds.refused]) {
+      this.refusedServices++;
+      this.#deps.logger.warn('service request refused', { instance: owner.instanceId, ...refused });
+    }
     const ops = [...planAttributeChanges(desired, host), ...adds.ops, ...planRemovals(desired, { ...read, hostsOfInstance }, host.fqdn, owner)];
     if (ops.length === 0) return 'ignored';
     await this.#apply(ops, deadline, 'update');
@@ -112,19 +129,40 @@ export class InstanceLifecycle {
     return 'applied';
   }
 
-  /** B9: A (and PTR) records for fixed IPs, when fixed_ip_dns is on. */
-  async created(event: InstanceCreated): Promise<LifecycleOutcome> {
-    if (!this.#deps.fixedIpDns || event.hostname === null || event.projectId === null) return 'ignored';
+  /**
+   * B9: A records for fixed IPs, when fixed_ip_dns is on, on the host bound
+   * to this instance and project, never on whatever host has the name: the
+   * hostname is the tenant's, and it may be the FreeIPA server's own. With
+   * the metadata service the guest may ask for its OTP after create.end, so a
+   * missing host is waited for a few retries (attempt counts them) when the
+   * instance's metadata or image (legacy image_meta) says it enrolls.
+   */
+  async created(event: InstanceCreated, attempt = 0): Promise<LifecycleOutcome> {
+    if (!this.#deps.fixedIpDns || event.projectId === null) return 'ignored';
     const deadline = Date.now() + this.#deps.timeoutMs;
     const addresses = event.fixedIps.filter((ip) => ip.version === 4).map((ip) => ip.address);
     if (addresses.length === 0) return 'ignored';
-    const projectName = await this.#deps.projects.projectName(event.projectId, deadline);
-    const hostname = validateHostname(event.hostname, this.#deps.policy.naming.domain);
-    const desired = desiredEnrollment(
-      { instanceId: event.instanceId, projectId: event.projectId, projectName, hostname, metadata: event.metadata, imageProperties: event.imageProperties },
-      this.#deps.policy,
-    );
-    await this.#apply(addresses.map((address) => ({ op: 'addARecord', fqdn: desired.fqdn, address })), deadline, 'create');
+    const found = await this.#findHost(event, deadline);
+    if (!found) {
+      const enrolls = enrollFlag(event.metadata) ?? enrollFlag(event.imageProperties ?? {}) ?? false;
+      if (!enrolls || attempt >= HOST_WAIT_ATTEMPTS) return 'ignored';
+      throw new HostNotEnrolledYet(event.instanceId);
+    }
+    await this.#apply(addresses.map((address) => ({ op: 'addARecord', fqdn: found.host.fqdn, address })), deadline, 'create');
+    return 'applied';
+  }
+
+  /**
+   * A released address (a deleted floating IP still associated, a deleted
+   * port's fixed IPs) leaves the host bound to the instance it was on, and
+   * no other host: Neutron sends no disassociation for these.
+   */
+  async addressesReleased(ref: InstanceRef, addresses: readonly string[], kind: 'floating' | 'fixed'): Promise<LifecycleOutcome> {
+    if (!(kind === 'floating' ? this.#deps.floatingIpDns : this.#deps.fixedIpDns) || addresses.length === 0) return 'ignored';
+    const deadline = Date.now() + this.#deps.timeoutMs;
+    const found = await this.#findHost(ref, deadline);
+    if (!found) return 'ignored';
+    await this.#apply(addresses.map((address) => ({ op: 'deleteARecord', fqdn: found.host.fqdn, address })), deadline, `${kind} ip release`);
     return 'applied';
   }
 
@@ -180,25 +218,25 @@ export class InstanceLifecycle {
     results.forEach((result, i) => {
       if (result.ok || alreadyDone(ops[i]!, result.error)) return;
       const op = ops[i]!;
-      failures.push(`${op.op} ${'principal' in op ? op.principal : op.fqdn}: ${result.error.rpcName}: ${result.error.message}`);
+      failures.push(`${op.op} ${'principal' in op ? op.principal : op.fqdn}: ${result.error.directoryName}: ${result.error.message}`);
     });
     if (failures.length) throw new ApplyError(`${what}: FreeIPA refused ${failures.length} of ${ops.length} operations`, failures);
   }
 }
 
-function alreadyDone(op: WriteOp, error: FreeIpaError): boolean {
+function alreadyDone(op: WriteOp, error: DirectoryRefusal): boolean {
   switch (op.op) {
     case 'deleteHost':
     case 'deleteService':
-      return error instanceof NotFoundError;
+      return error instanceof EntryNotFound;
     case 'disableHost':
-      return error instanceof AlreadyInactiveError;
+      return error instanceof AlreadyInactive;
     case 'addARecord':
-      return error instanceof EmptyModlistError;
+      return error instanceof NothingToChange;
     case 'deleteARecord':
-      return error instanceof AttrValueNotFoundError || error instanceof NotFoundError;
+      return error instanceof ValueNotFound || error instanceof EntryNotFound;
     case 'removeServiceHost':
-      return error instanceof NotFoundError;
+      return error instanceof EntryNotFound;
     default:
       return false;
   }

@@ -7,6 +7,7 @@ import type { ProjectPolicy } from '../config/types.js';
 import type { SubhostBinding } from './binding.js';
 import { computeFqdn, type NamingPolicy } from './hostname.js';
 import { parseServices, type ServiceRequest } from './metadata.js';
+import { serviceHostRefusal } from './service-scope.js';
 
 export interface InstanceFacts {
   readonly instanceId: string;
@@ -15,6 +16,8 @@ export interface InstanceFacts {
   readonly projectName: string | null;
   /** Nova's hostname, validated (a label, or an FQDN in the domain). */
   readonly hostname: string;
+  /** The host's FQDN when it exists already (update, resync): it is kept whatever naming says today. */
+  readonly fqdn?: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** Glance properties (or legacy image_meta); null when unknown. */
   readonly imageProperties: Readonly<Record<string, unknown>> | null;
@@ -55,14 +58,17 @@ export function projectPolicy(policy: EnrollmentPolicy, facts: Pick<InstanceFact
 }
 
 export function desiredEnrollment(facts: InstanceFacts, policy: EnrollmentPolicy): DesiredEnrollment {
-  const fqdn = computeFqdn(facts.hostname, { id: facts.projectId, name: facts.projectName }, policy.naming);
+  const projectRef = { id: facts.projectId, name: facts.projectName };
+  const fqdn = facts.fqdn ?? computeFqdn(facts.hostname, projectRef, policy.naming);
   const shortName = fqdn.split('.')[0] ?? fqdn;
   const project = projectPolicy(policy, facts);
+  const scope = { naming: policy.naming, project: projectRef, ownFqdn: fqdn, allowedDomains: project?.allowedServiceDomains ?? [] };
 
   const hostClass = facts.metadata['ipa_hostclass']?.trim() || null;
   const classAllowed = hostClass === null || (project?.allowedClasses.includes(hostClass) ?? false);
 
-  const parsed = parseServices(facts.metadata, { shortName, domain: policy.naming.domain, realm: policy.realm });
+  // Compact subhosts sit beside the instance's own name (web.ctlplane.demo.example.test), so they stay in its project's namespace.
+  const parsed = parseServices(facts.metadata, { shortName, domain: fqdn.slice(shortName.length + 1), realm: policy.realm });
   const refused = [...parsed.invalid];
   const allowed = (request: ServiceRequest) => {
     const list = project?.allowedServices ?? [];
@@ -73,6 +79,11 @@ export function desiredEnrollment(facts: InstanceFacts, policy: EnrollmentPolicy
   for (const request of parsed.requests) {
     if (!allowed(request)) {
       refused.push({ source: request.source, reason: `service ${request.service} is not allowed for project ${facts.projectName ?? facts.projectId} (allowed_services)` });
+      continue;
+    }
+    const outside = serviceHostRefusal(request.host, scope);
+    if (outside !== null) {
+      refused.push({ source: request.source, reason: `service ${request.service}/${request.host} refused: ${outside}` });
       continue;
     }
     services.push({ principal: `${request.service}/${request.host}@${policy.realm}`, host: request.host, source: request.source });

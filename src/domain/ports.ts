@@ -2,8 +2,8 @@
  * The interfaces the domain talks to. FreeIPA, Keystone, Glance, Nova and
  * Neutron are adapters behind them; tests swap adapters, never patch.
  */
-import type { FreeIpaError } from '../freeipa/errors.js';
 import type { Binding } from './binding.js';
+import type { DirectoryRefusal } from './errors.js';
 
 /** What FreeIPA holds about one host, as far as enrollment cares. */
 export interface HostState {
@@ -66,7 +66,7 @@ export type WriteOp =
   | { readonly op: 'addARecord'; readonly fqdn: string; readonly address: string }
   | { readonly op: 'deleteARecord'; readonly fqdn: string; readonly address: string };
 
-export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly error: FreeIpaError };
+export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly error: DirectoryRefusal };
 
 /** FreeIPA as the domain sees it: one read, then one write batch. */
 export interface Directory {
@@ -76,6 +76,11 @@ export interface Directory {
   readonly realm: string;
   /** A cheap liveness call for readiness checks. */
   ping(deadline: number): Promise<void>;
+  /**
+   * The longest host FQDN FreeIPA accepts (its ipamaxhostnamelength), or null
+   * when it cannot be learnt now: the join then leaves the check to FreeIPA.
+   */
+  maxHostnameLength(deadline: number): Promise<number | null>;
 }
 
 /** Glance: the properties of an image, or null when it is gone. */

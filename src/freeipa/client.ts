@@ -66,6 +66,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #discovery: DiscoveryRefresher | null;
   readonly #lookup: LookupFunction | undefined;
   readonly #slots: Semaphore;
+  /** The readiness probe's own slot: probes never take one of the slots joins wait for. */
+  readonly #probeSlot = new Semaphore(1);
   // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
   readonly #closing = unboundedAbortController();
   readonly #stats = { roundTrips: 0, logins: 0, retries: 0, errors: {} as Record<string, number> };
@@ -104,7 +106,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       url: endpoint.url,
       server: endpoint.name,
       caFile: this.#options.caFile,
-      maxSockets: this.#options.maxConcurrency + 1,
+      maxSockets: this.#options.maxConcurrency + 2, // and one for the probe slot
       lookup: this.#lookup,
     });
     const auth: Authenticator =
@@ -137,10 +139,14 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
 
   /** Runs one command; resolves with FreeIPA's `result` (the command output), or throws its typed error. */
   async call<T = Record<string, unknown>>(command: IpaCommand<T>, opts?: CallOptions): Promise<T> {
+    return this.#call(command, opts, this.#slots);
+  }
+
+  async #call<T>(command: IpaCommand<T>, opts: CallOptions | undefined, slots: Semaphore): Promise<T> {
     const deadline = deadlineFrom(opts, this.#options.timeoutMs);
     const started = performance.now();
     try {
-      const result = (await this.#rpc(command, deadline)) as T;
+      const result = (await this.#rpc(command, deadline, slots)) as T;
       this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
       return result;
     } catch (error) {
@@ -160,7 +166,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const started = performance.now();
     const methods = commands.map((cmd) => cmd.method);
     try {
-      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline), commands.length);
+      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline, this.#slots), commands.length);
       let itemErrors = 0;
       for (const item of items) {
         if (!item.ok) {
@@ -177,8 +183,9 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** FreeIPA's ping summary, e.g. "IPA server version 4.9.11. API version 2.251". */
-  async ping(opts?: CallOptions): Promise<string> {
-    return (await this.call(pingCommand(), opts)).summary;
+  async ping(opts?: CallOptions & { readonly probe?: boolean | undefined }): Promise<string> {
+    // A readiness probe runs on a slot of its own, never on one the calls of joins wait for.
+    return (await this.#call(pingCommand(), opts, opts?.probe ? this.#probeSlot : this.#slots)).summary;
   }
 
   /** Aborts what is in flight, closes the sockets; later calls fail. Safe to call twice. */
@@ -201,7 +208,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
    * to the next server, within the same deadline; what may be sent again is
    * decided in failover.ts.
    */
-  async #rpc(command: IpaCommand<unknown>, deadline: number): Promise<unknown> {
+  async #rpc(command: IpaCommand<unknown>, deadline: number, slots: Semaphore): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
     if (this.#discovery) await this.#withDeadline(this.#discovery.ready(), deadline, 'finding FreeIPA servers in DNS');
     const body = encodeCall(command, this.#options.apiVersion);
@@ -218,7 +225,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       tried.add(replica);
       const sent = { value: false };
       try {
-        const result = await this.#onServer(replica, body, deadline, what, command.method, sent);
+        const result = await this.#onServer(replica, body, deadline, what, command.method, sent, slots);
         this.#serverUp(replica);
         return result;
       } catch (error) {
@@ -247,7 +254,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One server: its session (logging in first if needed), the request, and one re-login on 401. */
-  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }): Promise<unknown> {
+  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }, slots: Semaphore): Promise<unknown> {
     // A 401 means the session (or the ticket behind it) expired: log in
     // again once and repeat once. A second 401 right after a fresh login is
     // not an expiry but a refusal; looping would only hammer FreeIPA.
@@ -255,7 +262,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       checkDeadline(what, deadline);
       const session = await replica.session.ensure(deadline);
       sent.value = true;
-      const response = await this.#post(replica, body, session, deadline, what);
+      const response = await this.#post(replica, body, session, deadline, what, slots);
       let expired = response.status === 401;
       let result: unknown;
       if (!expired) {
@@ -279,8 +286,8 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One HTTP attempt, inside a concurrency slot. */
-  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string): Promise<HttpResponse> {
-    const release = await this.#slots.acquire(deadline, this.#closing.signal);
+  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string, slots: Semaphore): Promise<HttpResponse> {
+    const release = await slots.acquire(deadline, this.#closing.signal);
     try {
       this.#stats.roundTrips += 1;
       const response = await replica.http.request({

@@ -95,6 +95,13 @@ export function ping(): IpaCommand<PingOutput> {
   return command('ping', []);
 }
 
+// ---- config_show
+
+/** The global configuration (cn=ipaConfig); Int attributes come as lists of decimal strings. */
+export function configShow(): IpaCommand<EntryOutput<Record<string, unknown>>> {
+  return command('config_show', []);
+}
+
 // ---- host_*
 
 export interface HostAttributes {

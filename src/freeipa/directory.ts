@@ -1,12 +1,14 @@
 /**
  * The domain's Directory port, spoken in FreeIPA JSON-RPC: every read is one
  * `batch` round trip and every write list is one more, whatever its length
- * (design B7). Item errors stay item errors; the domain decides what they mean.
+ * (design B7). Item errors stay item errors, turned into the domain's
+ * refusals (refusals.ts); the domain decides what they mean.
  */
 import { parseBinding } from '../domain/binding.js';
 import type { Directory, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
 import type { BatchItem } from './codec.js';
 import {
+  configShow,
   dnsrecordAdd,
   dnsrecordDel,
   dnsrecordFind,
@@ -25,13 +27,15 @@ import {
   type IpaCommand,
   type MemberOutput,
 } from './commands.js';
-import { FreeIpaError, NotFoundError } from './errors.js';
+import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
+import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
+import { toRefusal } from './refusals.js';
 
 /** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
 export interface RpcClient {
   call<T>(command: IpaCommand<T>, opts?: { deadline?: number }): Promise<T>;
   batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number }): Promise<BatchItem[]>;
-  ping(opts?: { deadline?: number }): Promise<string>;
+  ping(opts?: { deadline?: number; probe?: boolean }): Promise<string>;
 }
 
 export interface FreeIpaDirectoryOptions {
@@ -46,10 +50,15 @@ function hostAddManagedBy(fqdn: string, managers: readonly string[]): IpaCommand
   return { method: 'host_add_managedby', args: [fqdn], options: { host: [...managers] } };
 }
 
+const LIMIT_TTL_MS = 10 * 60_000;
+const LIMIT_RETRY_MS = 30_000;
+
 export class FreeIpaDirectory implements Directory {
   readonly realm: string;
   readonly #client: RpcClient;
   readonly #zone: string;
+  #limit: { value: number | null; until: number } | null = null;
+  #limitFlight: Promise<void> | null = null;
 
   constructor(options: FreeIpaDirectoryOptions) {
     this.#client = options.client;
@@ -58,7 +67,29 @@ export class FreeIpaDirectory implements Directory {
   }
 
   async ping(deadline: number): Promise<void> {
-    await this.#client.ping({ deadline });
+    // The domain's ping is the readiness check: on the probe slot.
+    await this.#client.ping({ deadline, probe: true });
+  }
+
+  async maxHostnameLength(deadline: number): Promise<number | null> {
+    const now = Date.now();
+    if (this.#limit && this.#limit.until > now) return this.#limit.value;
+    // One config_show in flight however many joins wait for it; an answer is
+    // kept for minutes (an administrator rarely changes it), a failure briefly.
+    this.#limitFlight ??= this.#client
+      .call(configShow(), { deadline })
+      .then(
+        (output) => {
+          const value = Number(list(output.result['ipamaxhostnamelength'])[0]);
+          this.#limit = Number.isInteger(value) && value > 0 ? { value, until: Date.now() + LIMIT_TTL_MS } : { value: null, until: Date.now() + LIMIT_RETRY_MS };
+        },
+        () => {
+          this.#limit = { value: null, until: Date.now() + LIMIT_RETRY_MS };
+        },
+      )
+      .finally(() => (this.#limitFlight = null));
+    await this.#limitFlight;
+    return this.#limit?.value ?? null;
   }
 
   async read(query: ReadQuery, deadline: number): Promise<ReadResult> {
@@ -90,8 +121,14 @@ export class FreeIpaDirectory implements Directory {
   async write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]> {
     if (ops.length === 0) return [];
     const commands = ops.map((op) => this.#command(op));
-    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
-    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: item.error }));
+    let items: BatchItem[];
+    try {
+      items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+    } catch (error) {
+      if (error instanceof FreeIpaOutcomeUnknownError) throw new WriteOutcomeUnknown(error.message, { cause: error });
+      throw error;
+    }
+    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
   }
 
   /** One command needs no batch envelope: same round trip, simpler for FreeIPA. */
@@ -165,13 +202,13 @@ function memberFailure(op: WriteOp, item: BatchItem): WriteResult | null {
     .flat()
     .map((pair) => (Array.isArray(pair) ? String(pair[1]) : String(pair)))
     .filter((reason) => !/already a member|not a member/i.test(reason));
-  return reasons.length ? { ok: false, error: new NotFoundError(reasons.join('; '), { reason: reasons.join('; ') }) } : null;
+  return reasons.length ? { ok: false, error: new EntryNotFound(reasons.join('; '), 'NotFound') } : null;
 }
 
 function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) => T): T | null {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return null;
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return map((item.result['result'] ?? {}) as Record<string, unknown>);
 }
@@ -179,7 +216,7 @@ function entryOrNull<T>(item: BatchItem, map: (entry: Record<string, unknown>) =
 function found(item: BatchItem): Record<string, unknown>[] {
   if (!item.ok) {
     if (item.error instanceof NotFoundError) return [];
-    throw item.error;
+    throw toRefusal(item.error);
   }
   return (item.result['result'] ?? []) as Record<string, unknown>[];
 }

@@ -12,15 +12,11 @@ import { authenticate, type Authorize } from './authenticate.js';
 import { errorHandler } from './error-handler.js';
 import type { ServerMetrics } from './http-metrics.js';
 import { joinAction } from './join-action.js';
+import type { Readiness } from './readiness.js';
 import { requestContext } from './request-context.js';
+import { routesFallback } from './routes-fallback.js';
 
-/** A dependency check for /readyz; throws when not ready. */
-export type ReadinessCheck = {
-  readonly name: string;
-  check(): Promise<void>;
-  /** What to show beside the outcome, e.g. each FreeIPA server's state. */
-  details?(): Record<string, unknown>;
-};
+export type { ReadinessCheck } from './readiness.js';
 
 export interface AppOptions {
   readonly join: JoinService;
@@ -35,8 +31,9 @@ export interface AppOptions {
     readonly authorize: Authorize;
     readonly wwwAuthenticateUri: string;
     readonly timeoutMs: number;
+    readonly serviceType: string;
   };
-  readonly readiness: readonly ReadinessCheck[];
+  readonly readiness: Readiness;
 }
 
 export function createApp(options: AppOptions): Koa {
@@ -51,19 +48,9 @@ export function createApp(options: AppOptions): Koa {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const results = await Promise.all(
-      options.readiness.map(async (r) => {
-        const details = () => (r.details ? r.details() : {});
-        try {
-          await r.check();
-          return { name: r.name, ok: true as const, ...details() };
-        } catch (error) {
-          return { name: r.name, ok: false as const, error: error instanceof Error ? error.message : String(error), ...details() };
-        }
-      }),
-    );
-    ctx.status = results.every((r) => r.ok) ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not ready', checks: results };
+    const report = await options.readiness.report();
+    ctx.status = report.ready ? 200 : 503;
+    ctx.body = { status: report.ready ? 'ready' : 'not ready', checks: report.checks, request_id: ctx.state['requestId'] };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = PROMETHEUS_CONTENT_TYPE;
@@ -73,10 +60,6 @@ export function createApp(options: AppOptions): Koa {
   app.use(requestContext(options.logger));
   app.use(errorHandler(options.logger));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
-  app.use(async (ctx) => {
-    ctx.status = 404;
-    ctx.body = { error: { code: 404, title: 'not_found', message: `no route for ${ctx.method} ${ctx.path}; Nova's target is POST /v1/` } };
-  });
+  app.use(routesFallback(router));
   return app;
 }

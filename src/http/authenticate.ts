@@ -5,6 +5,8 @@
  */
 import type { Middleware } from 'koa';
 import { Unauthorized } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { checkAccessRules } from '../openstack/access-rules.js';
 import type { Caller, TokenValidator } from '../openstack/caller.js';
 
 /** Throws Forbidden when the caller may not do `rule`. */
@@ -17,6 +19,8 @@ export interface AuthOptions {
   /** Public Keystone URL for WWW-Authenticate. */
   readonly wwwAuthenticateUri: string;
   readonly timeoutMs: number;
+  /** [keystone_authtoken] service_type, for tokens restricted by access rules. */
+  readonly serviceType: string;
 }
 
 export function authenticate(options: AuthOptions, rule: string): Middleware {
@@ -27,6 +31,13 @@ export function authenticate(options: AuthOptions, rule: string): Middleware {
     if (!token) throw new Unauthorized('The request you have made requires authentication: no X-Auth-Token.');
     if (!options.tokens) throw new Unauthorized('token validation is not configured');
     const caller = await options.tokens.validate(token, AbortSignal.timeout(options.timeoutMs));
+    if (caller.accessRules) {
+      const decision = checkAccessRules(caller.accessRules, { serviceType: options.serviceType, method: ctx.method, path: ctx.path });
+      if (!decision.allowed) {
+        (ctx.state['log'] as Logger | undefined)?.warn('token refused by its access rules', { reason: decision.reason, user: caller.userName });
+        throw new Unauthorized('The request you have made requires authentication.');
+      }
+    }
     ctx.state['caller'] = caller;
     options.authorize(rule, caller);
     await next();

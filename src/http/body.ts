@@ -4,6 +4,7 @@
  */
 import type { Context } from 'koa';
 import { InvalidRequest, PayloadTooLarge } from '../errors.js';
+import { firstDuplicateKey } from './duplicate-keys.js';
 
 export async function readJsonObject(ctx: Context, limit: number): Promise<Record<string, unknown>> {
   const type = ctx.request.type;
@@ -26,5 +27,10 @@ export async function readJsonObject(ctx: Context, limit: number): Promise<Recor
     throw new InvalidRequest(`request body is not valid JSON: ${(error as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidRequest('request body must be a JSON object');
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate) {
+    const field = duplicate.path ? `${duplicate.path}.${duplicate.key}` : duplicate.key;
+    throw new InvalidRequest(`request body has the key "${field.slice(0, 80)}" twice; send it once`, field.slice(0, 80));
+  }
   return value as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@
  * context that gives it the directory, the environment, the caller and a
  * way to attach warnings to its result.
  */
+import type { CertificateAuthority } from './ca/authority.js';
 import type { IpaEnv } from './layout.js';
 import type { CommandShape, Params } from './params.js';
 import type { IpaStore } from './store.js';
@@ -13,6 +14,8 @@ export interface CommandContext {
   readonly env: IpaEnv;
   /** The directory as the caller sees it: the directory, not the command, decides each right. */
   readonly store: IpaStore;
+  /** The certificate authority; null when the server runs without one (FreeIPA's ca_enabled false). */
+  readonly ca: CertificateAuthority | null;
   /**
    * The directory with the server's own rights, for what 389-ds's plugins do
    * inside FreeIPA whoever asks (memberOf, referential integrity) and for the

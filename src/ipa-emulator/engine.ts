@@ -8,8 +8,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { ACIError, CommandError, FreeIpaError, InternalError, JSONError, VersionError } from '../freeipa/errors.js';
+import type { CertificateAuthority } from './ca/authority.js';
 import type { CommandContext, CommandDef } from './command.js';
+import { certCommands } from './commands/cert.js';
+import { ownerCertCommands } from './commands/owner-certs.js';
 import { batchCommand } from './commands/batch.js';
+import { configCommands } from './commands/config.js';
 import { dnsCommands } from './commands/dns.js';
 import { hostCommands } from './commands/host.js';
 import { hostManagedByCommands } from './commands/host-managedby.js';
@@ -20,7 +24,7 @@ import { serviceCommands } from './commands/service.js';
 import type { IpaEnv } from './layout.js';
 import { convertParams, mapParams } from './params.js';
 import { f, type IpaStore } from './store.js';
-import { encodeOutput, hasCapability, messages as msg, parseApiVersion, VERSION_WITHOUT_CAPABILITIES, type IpaMessage } from './wire.js';
+import { decodeTypedInput, encodeOutput, hasCapability, messages as msg, parseApiVersion, VERSION_WITHOUT_CAPABILITIES, type IpaMessage } from './wire.js';
 
 export interface RpcErrorBody {
   readonly code: number;
@@ -45,6 +49,8 @@ export interface CallerInfo {
 export interface EngineOptions {
   readonly env: IpaEnv;
   readonly store: IpaStore;
+  /** The CA hosts' and services' certificates come from; absent: a server without a CA. */
+  readonly ca?: CertificateAuthority | null;
   /**
    * Principals allowed to run commands that change state; others get
    * ACIError. Absent: everyone may write.
@@ -77,6 +83,7 @@ function errorBody(err: unknown): RpcErrorBody {
 export class Engine {
   readonly env: IpaEnv;
   readonly store: IpaStore;
+  readonly ca: CertificateAuthority | null;
   readonly stats: EngineStats = { commands: new Map(), writes: 0 };
   private readonly commands = new Map<string, CommandDef>();
   private readonly writers: Set<string> | null;
@@ -87,9 +94,10 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.env = opts.env;
     this.store = opts.store;
+    this.ca = opts.ca ?? null;
     this.writers = opts.writers ? new Set(opts.writers.map((w) => w.toLowerCase())) : null;
     this.randomPassword = opts.randomPassword ?? generatePassword;
-    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...miscCommands, ...joinCommands, batchCommand(this)]) {
+    for (const def of [...hostCommands, ...hostManagedByCommands, ...serviceCommands, ...dnsCommands, ...rbacCommands, ...certCommands, ...ownerCertCommands, ...miscCommands, ...configCommands, ...joinCommands, batchCommand(this)]) {
       this.commands.set(def.name, def);
     }
   }
@@ -113,7 +121,7 @@ export class Engine {
     try {
       let data: unknown;
       try {
-        data = JSON.parse(body);
+        data = decodeTypedInput(JSON.parse(body));
       } catch (err) {
         throw jsonError(err instanceof Error ? err.message : String(err));
       }
@@ -165,6 +173,7 @@ export class Engine {
       env: this.env,
       store: this.store.actingAs(await this.callerDn(caller.principal)),
       system: this.store,
+      ca: this.ca,
       principal: caller.principal,
       version,
       addMessage: (m) => added.push(m),

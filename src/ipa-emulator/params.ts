@@ -14,9 +14,10 @@ import {
   ValidationError,
   ZeroArgumentError,
 } from '../freeipa/errors.js';
+import { parseCertificate } from './ca/certificate.js';
 import { NamedIpaError } from './wire.js';
 
-export type ParamKind = 'str' | 'flag' | 'bool' | 'int' | 'dict' | 'any';
+export type ParamKind = 'str' | 'flag' | 'bool' | 'int' | 'dict' | 'cert' | 'any';
 
 export interface ParamSpec {
   readonly name: string;
@@ -43,6 +44,8 @@ export const p = {
   flag: (name: string, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, kind: 'flag', ...extra }),
   bool: (name: string, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, kind: 'bool', ...extra }),
   int: (name: string, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, kind: 'int', ...extra }),
+  /** Certificate params (multi): base64 DER, PEM or bytes in; base64 DER out, as the directory stores it. */
+  certs: (name: string, extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, kind: 'cert', multi: true, ...extra }),
 };
 
 const isNull = (v: unknown) => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
@@ -87,6 +90,12 @@ function convertScalar(spec: ParamSpec, value: unknown): unknown {
     case 'dict': {
       if (value && typeof value === 'object' && !Array.isArray(value)) return value;
       throw conversion(spec, 'must be dictionary');
+    }
+    case 'cert': {
+      if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw conversion(spec, 'must be a certificate');
+      const cert = parseCertificate(value);
+      if (!cert) throw conversion(spec, 'not a valid certificate');
+      return cert.der.toString('base64');
     }
     case 'any':
       return value;

@@ -8,9 +8,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { CertificateAuthority } from './ca/authority.js';
 import { Engine } from './engine.js';
 import { simulateEnrollment, type EnrollmentResult } from './enrollment.js';
 import { createRequestHandler, type Authenticators, type HttpStats } from './http.js';
+import { closeIdleConnectionsCleanly } from './keep-alive.js';
 import { dnOf, makeEnv, seedEntries, type EnvOptions, type IpaEnv, type SeedOptions } from './layout.js';
 import { MemoryStore } from './memory-store.js';
 import { SessionTable } from './sessions.js';
@@ -39,6 +41,14 @@ export interface IpaEmulatorOptions {
   /** Principals allowed to change state (others get ACIError); absent: all. */
   readonly writers?: readonly string[];
   readonly randomPassword?: () => string;
+  /**
+   * PEM of the CA hosts' and services' certificates come from (FreeIPA with
+   * its CA). Absent: a server without a CA (ca_enabled false), where
+   * deletes revoke nothing and cert_show answers 'CA is not configured'.
+   */
+  readonly caCertificate?: string | Buffer | CertificateAuthority;
+  /** Apache's KeepAliveTimeout: idle connections are closed (cleanly) after this long. Default 5 s. */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 export interface EmulatorCounters {
@@ -57,6 +67,8 @@ export interface IpaEmulator {
   readonly env: IpaEnv;
   readonly store: IpaStore;
   readonly engine: Engine;
+  /** The CA, or null without one. */
+  readonly ca: CertificateAuthority | null;
   readonly port: number;
   /** `https://<serverName>:<port>/ipa` (or http:// without TLS). */
   readonly url: string;
@@ -83,9 +95,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmulator> {
   const env: IpaEnv = opts.env && 'apiVersion' in opts.env ? opts.env : makeEnv(opts.env as EnvOptions | undefined);
   const store = opts.store ?? new MemoryStore(seedEntries(env, opts.seed));
+  // A CA object is shared as given (replicas of one deployment share its records).
+  const ca = opts.caCertificate instanceof CertificateAuthority ? opts.caCertificate : opts.caCertificate ? new CertificateAuthority(opts.caCertificate) : null;
   const engine = new Engine({
     env,
     store,
+    ca,
     ...(opts.writers ? { writers: opts.writers } : {}),
     ...(opts.randomPassword ? { randomPassword: opts.randomPassword } : {}),
   });
@@ -117,8 +132,13 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     }
     await handler(req, res);
   };
-  const listener = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res);
+  let idle: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    idle(req, res);
+    void onRequest(req, res);
+  };
   const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+  idle = closeIdleConnectionsCleanly(server, opts.keepAliveTimeoutMs ?? 5000);
   server.on('connection', (socket: Socket) => {
     if (mode === 'refuse') {
       socket.destroy();
@@ -154,6 +174,7 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     env,
     store,
     engine,
+    ca,
     get port() {
       return port;
     },

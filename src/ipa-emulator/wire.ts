@@ -69,6 +69,28 @@ export function encodeOutput(value: unknown, version: string): unknown {
   return value === undefined ? null : value;
 }
 
+/**
+ * json_decode_binary: the typed values a client may send (ipalib encodes
+ * every bytes value, certificate, datetime and DNS name this way). Bytes
+ * become a Uint8Array, datetimes and DNS names their text, as the
+ * emulator's params take them.
+ */
+export function decodeTypedInput(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeTypedInput);
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, inner] = entries[0] as [string, unknown];
+    if (typeof inner === 'string') {
+      if (key === '__base64__') return new Uint8Array(Buffer.from(inner, 'base64'));
+      if (key === '__datetime__' || key === '__dns_name__') return inner;
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) out[k] = decodeTypedInput(v);
+  return out;
+}
+
 // ---- Messages (ipalib/messages.py)
 
 export interface IpaMessage {
@@ -100,6 +122,13 @@ export const messages = {
     message: `DNS record(s) of host ${host} could not be removed. (${reason})`,
     code: 13020,
     data: { host, reason },
+  }),
+  certificateInvalid: (subject: string, reason: string): IpaMessage => ({
+    type: 'error',
+    name: 'CertificateInvalid',
+    message: `${subject}: Malformed certificate. ${reason}`,
+    code: 13029,
+    data: { subject, reason },
   }),
   failedToAddHostDnsRecords: (reason: string): IpaMessage => ({
     type: 'warning',

@@ -6,8 +6,19 @@
 
 export const REDACTED = '[redacted]';
 
-/** Keys whose values are secrets wherever they appear in a record. */
-const SECRET_KEY = /^(ipaotp|otp|userpassword|password|passwd|secret|token|x-auth-token|x-subject-token|authorization|www-authenticate|cookie|set-cookie|ipa_session|bind_password|credentials|transport_url|keytab_data)$|(_password|_secret|_token|otp)$/i;
+/**
+ * Keys whose values are secrets wherever they appear in a record, matched
+ * anywhere in the key: FreeIPA answers `randompassword`, callers write
+ * `serviceToken` or `bind_password`, and a list of exact names always missed one.
+ */
+const SECRET_KEY = /passw|secret|token|otp|authoriz|authenticate|cookie|session|credential|keytab|private_?key|api_?key/i;
+
+/** Keys that name a secret without holding it: a token's hash, a secret's file. */
+const NOT_SECRET_KEY = /(hash|file|path|dir)$/i;
+
+/** Depth past which a record is not walked; what is deeper is replaced, never passed through unredacted. */
+const MAX_DEPTH = 8;
+export const TOO_DEEP = '[nested too deep]';
 
 /** Secrets inside free text: "Negotiate <blob>", "password=...", rabbit://user:pw@. */
 const TEXT_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -30,14 +41,25 @@ export function redactText(text: string): string {
 
 export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return TOO_DEEP;
   if (value instanceof Error) {
     return { name: value.name, message: redactText(value.message), stack: value.stack ? redactText(value.stack) : undefined };
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && inner !== null && inner !== undefined && inner !== '' ? REDACTED : redactValue(inner, depth + 1);
+    out[key] = isSecretKey(key) && holdsSecret(inner) ? REDACTED : redactValue(inner, depth + 1);
   }
   return out;
+}
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key);
+}
+
+/** A flag or a count under a secret-like key (has_password, tokenCacheTimeMs) says nothing secret. */
+function holdsSecret(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return false;
+  return typeof value !== 'boolean' && typeof value !== 'number';
 }

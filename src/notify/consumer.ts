@@ -8,7 +8,7 @@ import { CONSUMER_STATES, describeError, type ConsumerEvents, type ConsumerState
 import { NotifyMetrics, type MetricsSnapshot } from './metrics.js';
 import { DeliveryPipeline, type Delivery } from './pipeline.js';
 import { closeSession, isConfigurationError, openSession, withTimeout, type Session } from './session.js';
-import { bindingKeys } from './topology.js';
+import { bindings, consumedQueues } from './topology.js';
 import { loadBrokerTls } from './broker-tls.js';
 import { parseTransportUrl, type AmqpEndpoint } from './transport-url.js';
 import type { EventHandler } from './types.js';
@@ -16,7 +16,8 @@ import type { EventHandler } from './types.js';
 export { CONSUMER_STATES, type ConsumerEvents, type ConsumerState, type MessageSettled } from './consumer-events.js';
 
 /**
- * The notification listener (design B5): a durable queue of its own, manual
+ * The notification listener (design B5): the queues oslo.messaging declares
+ * for our topics (topology.ts), manual
  * acks, transient failures retried with backoff, poison messages to a
  * dead-letter queue, reconnect on broker loss, drain on close. Lifecycle as
  * bullmq's Worker: `start()`, then a memoised `close()` whose steps each run
@@ -24,9 +25,10 @@ export { CONSUMER_STATES, type ConsumerEvents, type ConsumerState, type MessageS
  *
  * Retry mechanism: a failed message is republished (publisher confirms) to a
  * delay queue and the original acked. Each backoff level has its own delay
- * queue `<queue>.retry.<ms>` whose expired messages dead-letter back into our
- * queue through the default exchange. Per-message TTLs expire only at the head
- * of a queue, so one queue per level keeps the TTLs in a queue within the
+ * queue `<retry_queue_prefix>.retry.<ms>` whose expired messages dead-letter
+ * back into the first topic's INFO queue through the default exchange.
+ * Per-message TTLs expire only at the head of a queue, so one queue per
+ * level keeps the TTLs in a queue within the
  * jitter of each other: a message never waits much past its own delay. Chosen
  * over "keep it unacked and re-run it after a timer" because with FreeIPA down
  * for an hour and hundreds of messages, timers would hold every prefetch slot
@@ -215,8 +217,8 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     this.emit('connected', { broker: endpoint.display });
     this.logger.info('consuming notifications', {
       broker: endpoint.display,
-      queue: this.config.queue,
-      bindings: bindingKeys(this.config).map((b) => `${b.exchange}:${b.routingKey}`),
+      queues: consumedQueues(this.config),
+      bindings: bindings(this.config).map((b) => `${b.exchange}:${b.routingKey}`),
       prefetch: this.config.prefetch,
     });
     return session;
@@ -225,7 +227,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
   private onMessage(session: Session, msg: ConsumeMessage | null): void {
     if (msg === null) {
       // The broker cancelled us (queue deleted): reconnect, which re-declares.
-      this.logger.warn('the broker cancelled the consumer, reconnecting', { queue: this.config.queue });
+      this.logger.warn('the broker cancelled the consumer, reconnecting', { queues: consumedQueues(this.config) });
       session.model.close().catch(() => undefined);
       return;
     }
@@ -270,7 +272,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     const session = this.session;
     const steps: Array<[string, () => Promise<void>]> = [
       ['cancel the consumer', async () => {
-        if (session?.alive && session.consumerTag) await withTimeout(session.channel.cancel(session.consumerTag), this.timeoutMs);
+        for (const tag of session?.alive ? session.consumerTags : []) await withTimeout(session!.channel.cancel(tag), this.timeoutMs);
       }],
       ['drain', () => this.whenIdle(this.config.drainTimeoutMs)],
       ['requeue what is left', async () => {

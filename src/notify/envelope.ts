@@ -1,3 +1,4 @@
+import { boundedId, clip } from './bounded-text.js';
 import { PoisonMessage } from './errors.js';
 
 /**
@@ -50,7 +51,7 @@ export function parseOsloMessage(body: Uint8Array | string): OsloMessage {
   if ('oslo.version' in outer || 'oslo.message' in outer) {
     const version = outer['oslo.version'];
     if (typeof version !== 'string' || version.split('.')[0] !== ENVELOPE_MAJOR) {
-      throw new PoisonMessage(`unsupported oslo.version ${JSON.stringify(version ?? null)}`);
+      throw new PoisonMessage(`unsupported oslo.version ${clip(JSON.stringify(version ?? null), 40)}`);
     }
     const message = outer['oslo.message'];
     if (typeof message !== 'string') throw new PoisonMessage('oslo.message is not a string');
@@ -60,18 +61,22 @@ export function parseOsloMessage(body: Uint8Array | string): OsloMessage {
   return fromInner(inner as Record<string, unknown>);
 }
 
+/** Longest envelope text kept; Nova's longest event type is under 60 characters. */
+const MAX_TEXT = 255;
+
 function optionalString(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+  return typeof value === 'string' ? clip(value, MAX_TEXT) : null;
 }
 
 function fromInner(inner: Record<string, unknown>): OsloMessage {
   const eventType = inner['event_type'];
   if (typeof eventType !== 'string' || eventType === '') throw new PoisonMessage('event_type is missing');
   if (!('payload' in inner)) throw new PoisonMessage('payload is missing');
+  const uniqueId = inner['_unique_id'];
   return {
     messageId: optionalString(inner['message_id']) ?? '',
-    uniqueId: optionalString(inner['_unique_id']) || null,
-    eventType,
+    uniqueId: typeof uniqueId === 'string' && uniqueId !== '' ? boundedId(uniqueId) : null,
+    eventType: clip(eventType, MAX_TEXT),
     publisherId: optionalString(inner['publisher_id']) ?? '',
     priority: optionalString(inner['priority']) ?? '',
     timestamp: optionalString(inner['timestamp']) ?? '',

@@ -6,7 +6,7 @@
  */
 import type { InstanceLifecycle, LifecycleOutcome } from '../domain/lifecycle.js';
 import type { PortLookup } from '../domain/ports.js';
-import type { EventEnvelope, EventHandler, InstanceFacts } from './types.js';
+import type { DeliveryContext, EventEnvelope, EventHandler, InstanceFacts } from './types.js';
 
 export interface LifecycleEventHandlerOptions {
   readonly lifecycle: InstanceLifecycle;
@@ -18,7 +18,7 @@ export interface LifecycleEventHandlerOptions {
 export class LifecycleEventHandler implements EventHandler {
   constructor(private readonly options: LifecycleEventHandlerOptions) {}
 
-  async handle(envelope: EventEnvelope): Promise<LifecycleOutcome> {
+  async handle(envelope: EventEnvelope, context?: DeliveryContext): Promise<LifecycleOutcome> {
     const { lifecycle } = this.options;
     const event = envelope.event;
     switch (event.kind) {
@@ -29,7 +29,7 @@ export class LifecycleEventHandler implements EventHandler {
       case 'instance.update':
         return lifecycle.updated(update(event.instance));
       case 'instance.create':
-        return lifecycle.created({ ...update(event.instance), fixedIps: event.instance.fixedIps });
+        return lifecycle.created({ ...update(event.instance), fixedIps: event.instance.fixedIps }, context?.attempt ?? 0);
       case 'floatingip.associate': {
         const device = event.deviceId ?? (await this.#deviceOfPort(event.portId));
         return device ? lifecycle.floatingIpAssociated({ instanceId: device, projectId: null }, event.floatingIp) : 'ignored';
@@ -39,6 +39,15 @@ export class LifecycleEventHandler implements EventHandler {
       case 'floatingip.disassociate':
       case 'nova.floating_ip.disassociate':
         return lifecycle.floatingIpDisassociated(event.floatingIp);
+      case 'floatingip.delete': {
+        // Still associated when deleted: the record goes from the host bound to that server only.
+        const device = event.deviceId ?? (event.portId ? await this.#deviceOfPort(event.portId) : null);
+        return device && event.floatingIp ? lifecycle.addressesReleased({ instanceId: device, projectId: null }, [event.floatingIp], 'floating') : 'ignored';
+      }
+      case 'port.delete': {
+        const addresses = event.addresses.filter((ip) => ip.version === 4).map((ip) => ip.address);
+        return event.deviceId && addresses.length ? lifecycle.addressesReleased({ instanceId: event.deviceId.toLowerCase(), projectId: null }, addresses, 'fixed') : 'ignored';
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { explainListenError } from '../listen.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.js';
 import type { NotificationConsumer } from './consumer.js';
 
@@ -45,9 +46,15 @@ export async function startHealthServer(consumer: NotificationConsumer, host: st
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      try {
+        explainListenError(error, host, port, '[notifications] metrics_port');
+      } catch (explained) {
+        reject(explained);
+      }
+    });
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

@@ -1,6 +1,7 @@
+import { clip } from './bounded-text.js';
 import { isRecord, parseOsloMessage, type OsloMessage } from './envelope.js';
 import { PoisonMessage } from './errors.js';
-import { legacyFloatingIpEvent, neutronFloatingIpEvent } from './floating-ip.js';
+import { legacyFloatingIpEvent, neutronFloatingIpDeleteEvent, neutronFloatingIpEvent, neutronPortDeleteEvent } from './floating-ip.js';
 import { legacyInstanceFacts, versionedInstanceFacts } from './instance-facts.js';
 import type { EventEnvelope, InstanceEventKind, NovaEvent } from './types.js';
 
@@ -67,14 +68,14 @@ function readVersioned(spec: VersionedSpec, message: OsloMessage): NovaEvent | U
   if (typeof name !== 'string' || typeof version !== 'string' || !isRecord(data)) {
     throw new PoisonMessage('payload is not a versioned nova object');
   }
-  const major = /^(\d+)\.\d+$/.exec(version)?.[1];
-  if (major === undefined) throw new PoisonMessage(`payload version ${JSON.stringify(version)} is not MAJOR.MINOR`);
+  const major = /^(\d{1,6})\.\d{1,6}$/.exec(version)?.[1];
+  if (major === undefined) throw new PoisonMessage(`payload version ${JSON.stringify(clip(version, 40))} is not MAJOR.MINOR`);
   const majors = spec.payloads[name];
   if (!majors || !majors.includes(Number(major))) {
     const supported = Object.entries(spec.payloads)
       .map(([n, ms]) => `${n} ${ms.map((m) => `${m}.x`).join(', ')}`)
       .join('; ');
-    return { outcome: 'unsupported_version', message, payloadName: name, version, supported };
+    return { outcome: 'unsupported_version', message, payloadName: clip(name, 128), version, supported };
   }
   return { kind: spec.kind, instance: versionedInstanceFacts(data) };
 }
@@ -92,6 +93,10 @@ function readerFor(eventType: string): Reader | null {
   switch (eventType) {
     case 'floatingip.update.end':
       return (m) => neutronFloatingIpEvent(m.payload);
+    case 'floatingip.delete.end':
+      return (m) => neutronFloatingIpDeleteEvent(m.payload);
+    case 'port.delete.end':
+      return (m) => neutronPortDeleteEvent(m.payload);
     case 'network.floating_ip.associate':
       return (m) => legacyFloatingIpEvent('nova.floating_ip.associate', m.payload);
     case 'network.floating_ip.disassociate':
@@ -121,6 +126,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   ...Object.keys(VERSIONED),
   ...Object.keys(LEGACY),
   'floatingip.update.end',
+  'floatingip.delete.end',
+  'port.delete.end',
   'network.floating_ip.associate',
   'network.floating_ip.disassociate',
 ];

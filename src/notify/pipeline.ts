@@ -41,7 +41,9 @@ export interface PipelineOptions {
 }
 
 function orderKey(event: NovaEvent): string {
-  return 'instance' in event ? `instance:${event.instance.instanceId}` : `fip:${event.floatingIp}`;
+  if ('instance' in event) return `instance:${event.instance.instanceId}`;
+  if (event.kind === 'port.delete') return event.deviceId ? `instance:${event.deviceId}` : 'port';
+  return `fip:${event.floatingIp ?? ''}`;
 }
 
 export class DeliveryPipeline {
@@ -49,7 +51,8 @@ export class DeliveryPipeline {
   /** `_unique_id` -> the handling of the copy in flight (true when it was done). */
   private readonly pendingIds = new Map<string, Promise<boolean>>();
   private readonly order = new KeyedQueue();
-  private readonly warnedVersions = new Set<string>();
+  /** (event, payload, version) already warned about; bounded, as forged messages can name endless versions. */
+  private readonly warnedVersions = new RecentIds(256);
 
   constructor(private readonly o: PipelineOptions) {
     this.recent = new RecentIds(o.dedupWindow);
@@ -188,7 +191,7 @@ export class DeliveryPipeline {
       { [HEADER.attempt]: attempt, [HEADER.lastError]: headerText(describeError(error)) },
       { expiration: String(delayMs) },
     );
-    const queue = retryQueueName(config.queue, level);
+    const queue = retryQueueName(config.retryQueuePrefix, level);
     if (!(await publishConfirmed(d.session, queue, d.msg.content, options, this.o.publishTimeoutMs))) {
       this.requeue(d, envelope.eventType, envelope.uniqueId);
       return;

@@ -1,5 +1,5 @@
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
-import { declareTopology, type TopologyOptions } from './topology.js';
+import { consumedQueues, declareTopology, type TopologyOptions } from './topology.js';
 import type { AmqpEndpoint } from './transport-url.js';
 
 /**
@@ -14,7 +14,8 @@ export interface Session {
   readonly channel: ConfirmChannel;
   readonly endpoint: AmqpEndpoint;
   readonly lost: Promise<Error | null>;
-  consumerTag: string | null;
+  /** One consumer per queue read (consumedQueues). */
+  consumerTags: string[];
   alive: boolean;
 }
 
@@ -53,7 +54,7 @@ export async function openSession(endpoint: AmqpEndpoint, opts: SessionOptions):
     await model.close().catch(() => undefined);
     throw err;
   }
-  const live: Session = { model, channel, endpoint, lost, consumerTag: null, alive: true };
+  const live: Session = { model, channel, endpoint, lost, consumerTags: [], alive: true };
   session = live;
   channel.on('error', (err: Error) => (lastError = err));
   // A channel closed by the broker (e.g. an ack for an unknown tag) leaves
@@ -66,8 +67,10 @@ export async function openSession(endpoint: AmqpEndpoint, opts: SessionOptions):
     await declareTopology(channel, opts.topology);
     await channel.prefetch(opts.prefetch);
     opts.beforeConsume();
-    const { consumerTag } = await channel.consume(opts.topology.queue, (msg) => opts.onMessage(live, msg), { noAck: false });
-    live.consumerTag = consumerTag;
+    for (const queue of consumedQueues(opts.topology)) {
+      const { consumerTag } = await channel.consume(queue, (msg) => opts.onMessage(live, msg), { noAck: false });
+      live.consumerTags.push(consumerTag);
+    }
   } catch (err) {
     live.alive = false;
     await model.close().catch(() => undefined);

@@ -56,6 +56,11 @@ export async function startNotify(config: Config, logger: Logger, overrides: Not
     ...(overrides.metricsPort !== undefined ? { metricsPort: overrides.metricsPort } : {}),
     ...(overrides.connectionName ? { connectionName: overrides.connectionName } : {}),
   });
+  listener.consumer.metrics.registry.counterOf(
+    'novajoin_notify_service_requests_refused_total',
+    'Service principals asked for in instance metadata (update events) and refused: not allowed for the project, outside its names, or on a host it does not own.',
+    () => lifecycle.refusedServices,
+  );
   // B6: optional, and one listener of the deployment at a time (a RabbitMQ lock).
   const periodic = startPeriodicResync({ config, logger: logger.child({ component: 'resync' }), lifecycle, directory, ...(overrides.url ? { url: overrides.url } : {}) });
   let closing: Promise<void> | null = null;

@@ -41,6 +41,19 @@ export type NovaEvent =
     }
   | { readonly kind: 'floatingip.disassociate'; readonly floatingIp: string }
   | {
+      /** `floatingip.delete.end`: the address is released. null fields: the payload does not say (older Neutron sends only the id). */
+      readonly kind: 'floatingip.delete';
+      readonly floatingIp: string | null;
+      readonly portId: string | null;
+      readonly deviceId: string | null;
+    }
+  | {
+      /** `port.delete.end`: the port's fixed IPs are released; `deviceId` is the server uuid for a compute port, else null. */
+      readonly kind: 'port.delete';
+      readonly deviceId: string | null;
+      readonly addresses: readonly FixedIp[];
+    }
+  | {
       /** nova-network's legacy `network.floating_ip.(dis)associate`. */
       readonly kind: 'nova.floating_ip.associate' | 'nova.floating_ip.disassociate';
       readonly floatingIp: string;

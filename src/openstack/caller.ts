@@ -3,6 +3,8 @@
  * policy engine use, whatever validates the token (Keystone, or nothing in
  * `novajoin dev`).
  */
+import type { AccessRule } from './access-rules.js';
+
 export interface Caller {
   readonly userId: string;
   readonly userName: string;
@@ -16,6 +18,8 @@ export interface Caller {
   readonly expiresAt: number;
   /** `token.is_admin_project`; Keystone omits it when true. */
   readonly isAdminProject: boolean;
+  /** The application credential's access rules; absent when the token is not restricted by any. */
+  readonly accessRules?: readonly AccessRule[];
 }
 
 export interface TokenValidator {

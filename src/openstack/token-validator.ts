@@ -9,6 +9,7 @@ import { Unauthorized } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { Caller, TokenValidator } from './caller.js';
+import { accessRulesOf } from './access-rules.js';
 import { isObject } from './catalog.js';
 import { UnexpectedResponse } from './errors.js';
 import { abortable } from './http.js';
@@ -105,6 +106,7 @@ export function callerFromBody(body: unknown): Caller | undefined {
   const user = isObject(token.user) ? token.user : {};
   const project = isObject(token.project) ? token.project : {};
   const roles = Array.isArray(token.roles) ? (token.roles as unknown[]) : [];
+  const accessRules = accessRulesOf(token);
   return {
     userId: str(user.id),
     userName: str(user.name),
@@ -115,6 +117,7 @@ export function callerFromBody(body: unknown): Caller | undefined {
     roles: roles.flatMap((role) => (isObject(role) && typeof role.name === 'string' ? [role.name] : [])),
     expiresAt,
     isAdminProject: token.is_admin_project !== false,
+    ...(accessRules ? { accessRules } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import type { InstanceLifecycle } from '../domain/lifecycle.js';
 import { ApplyError } from '../domain/lifecycle.js';
 import { planRemovals } from '../domain/plan.js';
 import type { Directory } from '../domain/ports.js';
-import { NotFoundError } from '../freeipa/errors.js';
+import { EntryNotFound } from '../domain/errors.js';
 import type { ActualState } from './actual.js';
 import type { DesiredState } from './desired.js';
 import { mapLimit } from './pool.js';
@@ -90,7 +90,7 @@ async function deleteOrphan(item: OrphanSubhostItem, deps: ApplyDependencies): P
   const ops = planRemovals(null, { hosts: empty, services: empty, hostsOfInstance: [subhost], servicesManagedBy: [], recordsWithAddress: [] }, '', owner);
   if (ops.length === 0) return { item, outcome: 'unchanged' };
   const results = await deps.directory.write(ops, Date.now() + deps.timeoutMs);
-  const failures = results.flatMap((r) => (r.ok || r.error instanceof NotFoundError ? [] : [`${r.error.rpcName}: ${r.error.message}`]));
+  const failures = results.flatMap((r) => (r.ok || r.error instanceof EntryNotFound ? [] : [`${r.error.directoryName}: ${r.error.message}`]));
   if (failures.length) return { item, outcome: 'failed', message: failures.join('; ') };
   return { item, outcome: results.some((r) => r.ok) ? 'applied' : 'unchanged' };
 }

@@ -27,6 +27,7 @@ export function hostDrift(host: ActualHost, owner: Owner, facts: ServerFacts, ac
       projectId: owner.projectId,
       projectName: facts.projectName,
       hostname: host.fqdn,
+      fqdn: host.fqdn,
       metadata: facts.server.metadata,
       imageProperties: facts.imageProperties,
     },

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { explainListenError } from '../listen.js';
 import type { Config } from '../config/types.js';
 import { JoinService } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
@@ -14,12 +15,14 @@ import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
 import { clientFromConfig, type FreeIpaClient, type ServerHealth } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
+import { Readiness } from '../http/readiness.js';
 import type { Authorize } from '../http/authenticate.js';
 import { createServerMetrics, type ServerMetrics } from '../http/http-metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenValidator } from '../openstack/caller.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { loadAuthorizer } from './authorizer.js';
+import { createHttpServer } from './http-server.js';
 import { imagePort, projectPort } from './ports.js';
 
 export interface ServerOverrides {
@@ -32,6 +35,8 @@ export interface ServerOverrides {
   readonly authorize?: Authorize;
   readonly openstack?: OpenStackOptions;
   readonly readiness?: readonly ReadinessCheck[];
+  /** What the operator changes when the port is taken: the option, or a flag (`novajoin dev --port`). */
+  readonly portSetting?: string;
 }
 
 export interface RunningServer {
@@ -59,9 +64,11 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const projects = overrides.projects ?? projectPort(openstack!.projects);
   const tokens = overrides.tokens !== undefined ? overrides.tokens : noauth ? null : openstack!.tokens;
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
+  // Learnt before the first join, so an over-long host name is refused without a FreeIPA call of its own.
+  await directory.maxHostnameLength(Date.now() + Math.min(config.freeipa.timeoutMs, 3000));
   const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
 
-  const readiness: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
+  const checks: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
     {
       name: 'freeipa',
       check: () => directory.ping(Date.now() + Math.min(config.freeipa.timeoutMs, 3000)),
@@ -82,13 +89,19 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       authorize: overrides.authorize ?? loadAuthorizer(config.server.policyFile, logger),
       wwwAuthenticateUri: config.keystoneAuthtoken.wwwAuthenticateUri,
       timeoutMs: config.keystoneAuthtoken.timeoutMs,
+      serviceType: config.keystoneAuthtoken.serviceType,
     },
-    readiness,
+    readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
 
-  const server: Server = app.listen(config.server.port, config.server.listen);
-  server.keepAliveTimeout = 65_000; // longer than Nova's requests session idles, so it reuses connections
-  await once(server, 'listening');
+  const server: Server = createHttpServer(app.callback(), config.server);
+  server.listen(config.server.port, config.server.listen);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await freeipa?.close();
+    explainListenError(error, config.server.listen, config.server.port, overrides.portSetting ?? '[DEFAULT] join_listen_port');
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info('novajoin-server listening', { url: `http://${host}:${address.port}/v1/`, auth_strategy: config.server.authStrategy });
@@ -117,7 +130,7 @@ function serverState(s: ServerHealth): Record<string, unknown> {
     name: s.name,
     state: s.state,
     ...(s.downUntil ? { downUntil: new Date(s.downUntil).toISOString() } : {}),
-    ...(s.lastError ? { lastError: s.lastError, lastErrorAt: new Date(s.lastErrorAt ?? 0).toISOString() } : {}),
+    // lastError stays out: /readyz is unauthenticated, and the error is in the log.
   };
 }
 

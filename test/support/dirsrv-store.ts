@@ -68,13 +68,27 @@ function toLdapFilter(filter: Filter): LdapFilter {
   }
 }
 
+/**
+ * Attributes whose values are binary in LDAP (DER certificates) but base64
+ * text in the store interface. OpenLDAP insists on the `;binary` transfer
+ * option for them.
+ */
+const BINARY_ATTRS = new Set(['usercertificate']);
+const SEARCH_OPTIONS = { attributes: ['*'], explicitBufferAttributes: ['userCertificate', 'userCertificate;binary'] };
+
+function toLdapAttr(attr: string, values: readonly string[]): { type: string; values: string[] | Buffer[] } {
+  if (!BINARY_ATTRS.has(attr.toLowerCase())) return { type: attr, values: [...values] };
+  return { type: `${attr};binary`, values: values.map((v) => Buffer.from(v, 'base64')) };
+}
+
 function fromLdapEntry(entry: Entry): IpaEntry {
   const attrs: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(entry)) {
     if (name === 'dn') continue;
     const list = Array.isArray(value) ? value : [value];
-    const key = name.toLowerCase();
-    attrs[key] = [...(attrs[key] ?? []), ...list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v))];
+    const key = name.toLowerCase().replace(/;binary$/, '');
+    const binary = BINARY_ATTRS.has(key);
+    attrs[key] = [...(attrs[key] ?? []), ...list.map((v) => (Buffer.isBuffer(v) ? v.toString(binary ? 'base64' : 'utf8') : v))];
   }
   return { dn: entry.dn, attrs };
 }
@@ -182,7 +196,7 @@ export class LdapStore implements IpaStore {
   async get(dn: string): Promise<IpaEntry | null> {
     await this.ready();
     try {
-      const { searchEntries } = await this.client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['*'] }, this.controls);
+      const { searchEntries } = await this.client.search(dn, { scope: 'base', filter: '(objectClass=*)', ...SEARCH_OPTIONS }, this.controls);
       const entry = searchEntries[0];
       return entry ? fromLdapEntry(entry) : null;
     } catch (err) {
@@ -193,8 +207,9 @@ export class LdapStore implements IpaStore {
 
   async add(entry: IpaEntry): Promise<void> {
     await this.ready();
-    const attributes: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(entry.attrs)) if (v.length) attributes[k] = v;
+    const attributes = Object.entries(entry.attrs)
+      .filter(([, v]) => v.length)
+      .map(([k, v]) => new Attribute(toLdapAttr(k, v)));
     try {
       await this.client.add(entry.dn, attributes, this.controls);
     } catch (err) {
@@ -206,7 +221,7 @@ export class LdapStore implements IpaStore {
     await this.ready();
     // A replace with no values deletes the attribute, and is a no-op when it is absent (RFC 4511 4.6).
     const ldapChanges = changes.map(
-      (change) => new LdapChange({ operation: change.op, modification: new Attribute({ type: change.attr, values: [...change.values] }) }),
+      (change) => new LdapChange({ operation: change.op, modification: new Attribute(toLdapAttr(change.attr, change.values)) }),
     );
     if (!ldapChanges.length) return;
     try {
@@ -232,11 +247,11 @@ export class LdapStore implements IpaStore {
     try {
       if (limit > 0) {
         // One more than asked for: getting it means the limit truncated the result.
-        const { searchEntries } = await this.client.search(base, { scope: options.scope, filter, attributes: ['*'], sizeLimit: limit + 1 }, this.controls);
+        const { searchEntries } = await this.client.search(base, { scope: options.scope, filter, ...SEARCH_OPTIONS, sizeLimit: limit + 1 }, this.controls);
         const entries = searchEntries.map(fromLdapEntry);
         return { entries: entries.slice(0, limit), truncated: entries.length > limit };
       }
-      const { searchEntries } = await this.client.search(base, { scope: options.scope, filter, attributes: ['*'], paged: { pageSize: this.pageSize } }, this.controls);
+      const { searchEntries } = await this.client.search(base, { scope: options.scope, filter, ...SEARCH_OPTIONS, paged: { pageSize: this.pageSize } }, this.controls);
       // 389-ds answers a paged search under a missing base with success and no entries.
       if (!searchEntries.length) await this.client.search(base, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }, this.controls);
       return { entries: searchEntries.map(fromLdapEntry), truncated: false };

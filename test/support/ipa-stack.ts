@@ -20,6 +20,7 @@ import { request as httpsRequestRaw } from 'node:https';
 import { join } from 'node:path';
 import kerberos from 'kerberos';
 import type { FreeIpaClientOptions } from '../../src/freeipa/client.js';
+import { CertificateAuthority } from '../../src/ipa-emulator/ca/authority.js';
 import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout.js';
 import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
@@ -49,6 +50,8 @@ export interface IpaStackOptions {
    * ipa-setup` creates, admin everything, the auditor nothing.
    */
   writers?: string[];
+  /** Run FreeIPA with its CA (the default, as TLS-everywhere deployments do), or without one (ca_enabled false). */
+  ca?: boolean;
   /** FQDNs of more FreeIPA servers (replicas) `startReplica` may start: each gets its HTTP/ principal and a name in the certificate. */
   replicas?: readonly string[];
   /** Run ipa-setup's role steps as admin when the stack starts (389-ds only); default true. */
@@ -82,6 +85,8 @@ export interface IpaStack {
   readonly caFile: string;
   /** PEM of an unrelated CA (verification must fail with it). */
   readonly otherCaFile: string;
+  /** The CA's key, for issuing host and service certificates as FreeIPA's CA would (test/support/certs.ts). */
+  readonly caKeyFile: string;
   readonly realm: string;
   readonly domain: string;
   readonly suffix: string;
@@ -233,6 +238,8 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     }
     const cert = { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) };
     const sharedStore = store;
+    // One CA for every server of the stack, as FreeIPA's replicas share Dogtag's records.
+    const sharedCa = opts.ca !== false ? new CertificateAuthority(await readFile(tls.caFile)) : null;
     // Every server of the stack runs with the same options but its own name.
     const emulatorOptions = (name: string, storeOf: IpaStore) => ({
       env: name === serverName ? env : makeEnv({ realm, domain, serverName: name }),
@@ -240,6 +247,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       authenticators: kerberosAuthenticators(name, realm),
       tls: cert,
       ...(dirsrv ? {} : { writers: opts.writers ?? [clientPrincipal, `admin@${realm}`] }),
+      ...(sharedCa ? { caCertificate: sharedCa } : {}),
       ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
       sessionLifetimeMs: opts.sessionLifetimeMs ?? (opts.maxTicketLife ? durationMs(opts.maxTicketLife) : 24 * 3600 * 1000),
     });
@@ -255,6 +263,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       url: `https://${serverName}:${emu.port}/ipa`,
       caFile: tls.caFile,
       otherCaFile: tls.otherCaFile,
+      caKeyFile: tls.caKeyFile,
       realm,
       domain,
       suffix: env.suffix,

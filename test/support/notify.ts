@@ -11,7 +11,7 @@ import type { ExecutionContext } from 'ava';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import type { DeliveryContext, EventEnvelope, EventHandler, InstanceFacts } from '../../src/notify/types.js';
-import { retryLevels, retryQueueName } from '../../src/notify/topology.js';
+import { consumedQueues, retryQueueNames, retryTarget } from '../../src/notify/topology.js';
 import { runCommand } from './tmp.js';
 import { NotificationConsumer, type NotificationConsumerOptions } from '../../src/notify/consumer.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -152,23 +152,34 @@ export function waitForEvent<A extends unknown[]>(
 
 export type NotifyConfig = Config['notifications'];
 
+export type TestNotifyConfig = NotifyConfig & {
+  nova: string;
+  neutron: string;
+  /** The queue retries come back to, `<first topic>.info`: where an unhandled message waits. */
+  queue: string;
+  /** Routing keys of the two topics' INFO notifications. */
+  routingKey: string;
+  versionedKey: string;
+};
+
 /**
- * A per-test notifications config: unique queue, dead-letter queue and
- * exchanges (standing in for `nova` and `neutron`), fast retries, no health
- * file and no HTTP port unless asked.
+ * A per-test notifications config: unique topics (the listener reads oslo's
+ * `<topic>.<priority>` queues, so a shared topic would be a shared queue),
+ * exchanges (standing in for `nova` and `neutron`), dead-letter and retry
+ * queues; fast retries, no health file and no HTTP port unless asked.
  */
-export function testConfig(overrides: Partial<NotifyConfig> = {}): NotifyConfig & { nova: string; neutron: string } {
+export function testConfig(overrides: Partial<NotifyConfig> = {}): TestNotifyConfig {
   const id = randomUUID();
   const base = defaultConfig().notifications;
   const nova = `test-nova-${id}`;
   const neutron = `test-neutron-${id}`;
-  return {
+  const config = {
     ...base,
     transportUrl: 'rabbit://guest:guest@127.0.0.1:5672/',
-    queue: `test-novajoin-${id}`,
+    retryQueuePrefix: `test-novajoin-${id}`,
     deadLetterQueue: `test-novajoin-${id}.dead`,
     exchanges: [nova, neutron],
-    topics: ['novajoin_notifications', 'versioned_notifications'],
+    topics: [`test-notifications-${id}`, `test-versioned-${id}`],
     prefetch: 8,
     retryInitialMs: 50,
     retryMaxMs: 400,
@@ -176,9 +187,15 @@ export function testConfig(overrides: Partial<NotifyConfig> = {}): NotifyConfig 
     healthFile: '',
     metricsPort: 0,
     ...overrides,
-    nova,
-    neutron,
   };
+  return { ...config, nova, neutron, queue: retryTarget(config), routingKey: `${config.topics[0]}.info`, versionedKey: `${config.topics[1] ?? config.topics[0]}.info` };
+}
+
+/** A fixture's routing key with its topic swapped for the test's own (legacy first, versioned second). */
+export function testRoutingKey(config: TestNotifyConfig, fixtureKey: string): string {
+  if (fixtureKey.startsWith('versioned_notifications.')) return config.versionedKey;
+  if (fixtureKey.startsWith('novajoin_notifications.')) return config.routingKey;
+  throw new Error(`no test topic for the fixture routing key ${fixtureKey}`);
 }
 
 /** A plain connection for the test's own publishing and inspection. */
@@ -191,10 +208,10 @@ export async function openBroker(): Promise<{ model: ChannelModel; channel: Chan
 }
 
 /** Deletes what a test's consumer declared. Uses its own connection: the test's may be gone. */
-export async function deleteTopology(config: NotifyConfig & { nova: string; neutron: string }): Promise<void> {
+export async function deleteTopology(config: NotifyConfig): Promise<void> {
   const { model, channel } = await openBroker();
   try {
-    const queues = [config.queue, config.deadLetterQueue, ...retryLevels(config).map((l) => retryQueueName(config.queue, l))];
+    const queues = [...consumedQueues(config), config.deadLetterQueue, ...retryQueueNames(config)];
     for (const q of queues) await channel.deleteQueue(q);
     for (const ex of config.exchanges) await channel.deleteExchange(ex);
   } finally {
@@ -215,7 +232,7 @@ export async function drainQueue(channel: Channel, queue: string, expect: number
 }
 
 /** Registers teardown of the test's queues and exchanges. */
-export function cleanupAfter(t: ExecutionContext, config: NotifyConfig & { nova: string; neutron: string }): void {
+export function cleanupAfter(t: ExecutionContext, config: NotifyConfig): void {
   t.teardown(() => deleteTopology(config));
 }
 
@@ -282,7 +299,7 @@ export function expectedFacts(fixture: Fixture): InstanceFacts {
 /** A consumer on `config` with fast reconnects, closed at teardown (before the topology is deleted). */
 export async function startTestConsumer(
   t: ExecutionContext,
-  config: NotifyConfig & { nova: string; neutron: string },
+  config: NotifyConfig,
   handler: EventHandler,
   extra: Partial<NotificationConsumerOptions> = {},
 ): Promise<NotificationConsumer> {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseIni } from '../../src/config/ini.js';
 import type { IpaStack } from './ipa-stack.js';
 import type { OpenStackServers } from './openstack-servers.js';
 
@@ -28,7 +29,7 @@ export interface StackConfigOptions {
   readonly set?: Record<string, string>;
   /** Options left out of the file ('ldap.auth'): their built-in defaults apply. */
   readonly unset?: readonly string[];
-  /** INI text appended as it is (sections of its own, read after the ones above). */
+  /** INI text whose options override the ones above (merged into the file). */
   readonly raw?: string;
   /** File name inside `dir`; default join.conf. */
   readonly file?: string;
@@ -84,6 +85,10 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
     const [section, name] = key.split('.') as [string, string];
     delete sections[section]?.[name];
   }
+  // `raw` overrides what is above: merged, because an option set twice is a configuration error.
+  for (const [section, options] of parseIni(opts.raw ?? '')) {
+    for (const [name, { value }] of options) (sections[section] ??= {})[name] = value.replaceAll('\n', '\n    ');
+  }
   let text = '';
   for (const [section, options] of Object.entries(sections)) {
     text += `[${section}]\n`;
@@ -91,7 +96,6 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
     for (const line of opts.extra?.[section] ?? []) text += `${line}\n`;
     text += '\n';
   }
-  if (opts.raw) text += `${opts.raw}\n`;
   const file = join(dir, opts.file ?? 'join.conf');
   await writeFile(file, text, { mode: 0o600 });
   return file;

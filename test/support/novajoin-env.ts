@@ -23,7 +23,7 @@ export interface NovajoinEnv {
   readonly openstack: OpenStackServers;
   readonly dir: string;
   /** Writes a join.conf (base options plus `extra` INI text) and loads it. */
-  config(extra?: string, overrides?: { port?: number; otpSecretFile?: string }): Promise<Config>;
+  config(extra?: string, overrides?: { port?: number; otpSecretFile?: string; set?: Record<string, string> }): Promise<Config>;
   startServer(config: Config, overrides?: ServerOverrides, logger?: Logger): Promise<RunningServer>;
   startNotify(config: Config, overrides?: NotifyOverrides, logger?: Logger): Promise<RunningNotify>;
   /** A token Nova's vendordata client would send (user nova, project service). */
@@ -59,6 +59,7 @@ export async function startNovajoinEnv(options: IpaStackOptions = {}): Promise<N
           'keystone_authtoken.username': 'novajoin',
           'keystone_authtoken.password': 'novajoin-secret',
           'keystone_authtoken.project_name': 'service',
+          ...overrides.set,
         },
         raw: extra,
       });

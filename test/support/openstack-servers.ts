@@ -50,6 +50,8 @@ interface TokenRecord {
   readonly issuedAt: number;
   readonly expiresAt: number;
   revoked: boolean;
+  /** Set for a token from an application credential restricted by access rules. */
+  readonly accessRules?: ReadonlyArray<{ service: string; method: string; path: string }>;
 }
 
 export interface ServerSpec {
@@ -242,10 +244,10 @@ export async function startOpenStack(options: StartOptions = {}) {
 
   // ---- identity state ------------------------------------------------------
 
-  function issue(user: TestUser, projectId: string | null, ttlMs = tokenTtlMs): { token: string; expiresAt: number } {
+  function issue(user: TestUser, projectId: string | null, ttlMs = tokenTtlMs, accessRules?: TokenRecord['accessRules']): { token: string; expiresAt: number } {
     const token = `gAAAAAB${randomBytes(120).toString('base64url')}`;
     const now = Date.now();
-    tokens.set(token, { userId: user.id, projectId, issuedAt: now, expiresAt: now + ttlMs, revoked: false });
+    tokens.set(token, { userId: user.id, projectId, issuedAt: now, expiresAt: now + ttlMs, revoked: false, ...(accessRules ? { accessRules } : {}) });
     counters.issued++;
     return { token, expiresAt: now + ttlMs };
   }
@@ -296,6 +298,16 @@ export async function startOpenStack(options: StartOptions = {}) {
       token.roles = rolesOf(record).map((name) => ({ id: `role-${name}`, name }));
       // Keystone sends is_admin_project only when it is false; none is configured here.
       if (withCatalog) token.catalog = catalog();
+    }
+    if (record.accessRules) {
+      // Keystone's shape for a token from an application credential (methods, application_credential with its rules).
+      token.methods = ['application_credential'];
+      token.application_credential = {
+        id: hex32(),
+        name: 'restricted',
+        restricted: true,
+        access_rules: record.accessRules.map((rule) => ({ id: hex32(), ...rule })),
+      };
     }
     return { token };
   }
@@ -609,13 +621,14 @@ export async function startOpenStack(options: StartOptions = {}) {
       };
     },
     /** A token as Keystone would issue it to `user` scoped to `project` (names). */
-    issueToken(user: string, project: string | null, opts: { ttlMs?: number } = {}): { token: string; expiresAt: number } {
+    /** `accessRules`: the token of an application credential limited to those rules. */
+    issueToken(user: string, project: string | null, opts: { ttlMs?: number; accessRules?: TokenRecord['accessRules'] } = {}): { token: string; expiresAt: number } {
       const u = userByName(user);
       if (!u) throw new Error(`no test user ${user}`);
       const p = project === null ? null : projectByName(project);
       if (p === undefined) throw new Error(`no test project ${project}`);
       if (p && !u.roles.has(p.id)) throw new Error(`user ${user} has no role on ${project}`);
-      return issue(u, p ? p.id : null, opts.ttlMs);
+      return issue(u, p ? p.id : null, opts.ttlMs, opts.accessRules);
     },
     revokeToken(token: string): void {
       const record = tokens.get(token);

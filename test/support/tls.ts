@@ -14,6 +14,8 @@ export interface TestCa {
   readonly certFile: string;
   /** PEM private key of certFile, unencrypted. */
   readonly keyFile: string;
+  /** PEM private key of caFile: what the test FreeIPA's CA signs host and service certificates with. */
+  readonly caKeyFile: string;
   /** PEM of a CA that signed nothing here: the "wrong CA". */
   readonly otherCaFile: string;
 }
@@ -61,5 +63,5 @@ export async function makeTestCa(dir: string, hostnames: string[]): Promise<Test
     'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
     '-days', '30', '-sha256', '-extfile', ext, '-out', certFile,
   ]);
-  return { caFile: ca.cert, certFile, keyFile, otherCaFile: other.cert };
+  return { caFile: ca.cert, caKeyFile: ca.key, certFile, keyFile, otherCaFile: other.cert };
 }

@@ -15,6 +15,7 @@ import {
   NotFoundError,
 } from '../../freeipa/errors.js';
 import { applyAttrOptions, attrOptionNames, emptyModlist, modlist } from '../attr-options.js';
+import { disableOwnerCertificates, recordStoredCertificates, revokeOwnerCertificates, withCertificateAttrs } from '../ca/owners.js';
 import { defineCommands, type CommandContext } from '../command.js';
 import { rdn } from '../dn.js';
 import {
@@ -55,7 +56,7 @@ const hostParams = [
   ...ATTR_OPTIONS.map((n) => p.str(n)),
   p.str('userpassword', { cli: 'password' }),
   p.flag('random'),
-  p.strs('usercertificate', { cli: 'certificate' }),
+  p.certs('usercertificate', { cli: 'certificate' }),
   p.strs('macaddress'),
   p.strs('ipasshpubkey', { cli: 'sshpubkey' }),
   p.strs('userclass', { cli: 'class' }),
@@ -175,6 +176,10 @@ export async function servicesOfHost(ctx: CommandContext, fqdn: string): Promise
   });
 }
 
+function principalOf(service: IpaEntry): string {
+  return first(service, 'krbcanonicalname') ?? first(service, 'krbprincipalname') ?? '';
+}
+
 function randomPasswordIf(ctx: CommandContext, params: Params): string | undefined {
   return get.flag(params, 'random') ? ctx.randomPassword() : undefined;
 }
@@ -261,6 +266,7 @@ async function hostAdd(ctx: CommandContext, params: Params) {
     }
   }
   const entry = (await ctx.store.get(dn)) as IpaEntry;
+  recordStoredCertificates(ctx, entry);
   const result = await entryOutput(ctx, HOST, entry, {
     all: get.flag(params, 'all'),
     raw: get.flag(params, 'raw'),
@@ -268,6 +274,7 @@ async function hostAdd(ctx: CommandContext, params: Params) {
     extraAttrs: [...given, ...attrOptionNames(params), 'fqdn', 'objectclass', 'ipauniqueid'],
   });
   if (get.flag(params, 'random') && otp !== undefined) result.randompassword = otp;
+  withCertificateAttrs(ctx, result, fqdn, get.flag(params, 'raw'));
   Object.assign(result, kerberosFlags(entry, params), await passwordFlags(ctx, 'host', entry));
   return { result, value: fqdn, summary: `Added host "${fqdn}"` };
 }
@@ -314,6 +321,7 @@ async function hostMod(ctx: CommandContext, params: Params) {
   if ('cn' in planned) throw new ACIError('Insufficient access: cn is immutable', { info: 'cn is immutable' });
   await ctx.store.modify(entry.dn, modlist(entry, planned));
   const updated = (await ctx.store.get(entry.dn)) as IpaEntry;
+  recordStoredCertificates(ctx, updated);
   const all = get.flag(params, 'all');
   const result = await entryOutput(ctx, HOST, updated, {
     all,
@@ -323,6 +331,7 @@ async function hostMod(ctx: CommandContext, params: Params) {
     withDn: all,
   });
   if (otp !== undefined) result.randompassword = otp;
+  withCertificateAttrs(ctx, result, key, get.flag(params, 'raw'));
   Object.assign(result, kerberosFlags(updated, params), await passwordFlags(ctx, 'host', updated));
   return { result, value: key, summary: `Modified host "${key}"` };
 }
@@ -376,8 +385,13 @@ async function hostDel(ctx: CommandContext, params: Params) {
       const entry = await requireHost(ctx, key);
       const fqdn = first(entry, 'fqdn') ?? key;
       await refuseMaster(ctx, fqdn);
-      for (const service of await servicesOfHost(ctx, fqdn)) await deleteEntry(ctx, service.dn);
+      for (const service of await servicesOfHost(ctx, fqdn)) {
+        // service_del of each: its certificates are revoked before it goes.
+        await revokeOwnerCertificates(ctx, { service: principalOf(service) });
+        await deleteEntry(ctx, service.dn);
+      }
       if (get.flag(params, 'updatedns') && (await dnsConfigured(ctx))) await removeHostRecords(ctx, fqdn);
+      await revokeOwnerCertificates(ctx, { host: fqdn });
       try {
         await deleteEntry(ctx, entry.dn);
       } catch (err) {
@@ -402,6 +416,7 @@ async function hostShow(ctx: CommandContext, params: Params) {
     raw: get.flag(params, 'raw'),
     noMembers: get.flag(params, 'no_members'),
   });
+  withCertificateAttrs(ctx, result, first(entry, 'fqdn') ?? key, get.flag(params, 'raw'));
   Object.assign(result, await passwordFlags(ctx, 'host', entry), kerberosFlags(entry, params));
   return { result, value: key, summary: null };
 }
@@ -500,7 +515,7 @@ async function hostFind(ctx: CommandContext, params: Params) {
             raw: get.flag(params, 'raw'),
             noMembers: params.no_members !== false,
             extraAttrs: searched,
-          }).then((out) => Object.assign(out, kerberosFlags(e, params))),
+          }).then((out) => Object.assign(withCertificateAttrs(ctx, out, first(e, 'fqdn') ?? '', get.flag(params, 'raw')), kerberosFlags(e, params))),
     ),
   );
   if (truncated) ctx.addMessage(messages.searchResultTruncated('Configured size limit exceeded'));
@@ -514,6 +529,8 @@ async function hostDisable(ctx: CommandContext, params: Params) {
   await refuseMaster(ctx, fqdn);
   let done = false;
   for (const service of await servicesOfHost(ctx, fqdn)) {
+    // service_disable of each: certificates first (with a CA), then keys.
+    if (await disableOwnerCertificates(ctx, { service: principalOf(service) }, service.dn)) done = true;
     if ((await passwordFlags(ctx, 'service', service)).has_keytab) {
       await ctx.store.modify(service.dn, [
         { op: 'replace', attr: 'krbprincipalkey', values: [] },
@@ -522,6 +539,7 @@ async function hostDisable(ctx: CommandContext, params: Params) {
       done = true;
     }
   }
+  if (await disableOwnerCertificates(ctx, { host: fqdn }, entry.dn)) done = true;
   if ((await passwordFlags(ctx, 'service', entry)).has_keytab) {
     // ldap2.remove_principal_key: both the keys and the time they were set go.
     await ctx.store.modify(entry.dn, [

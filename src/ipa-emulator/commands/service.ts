@@ -15,6 +15,7 @@ import {
   NotFoundError,
 } from '../../freeipa/errors.js';
 import { applyAttrOptions, attrOptionNames } from '../attr-options.js';
+import { disableOwnerCertificates, recordStoredCertificates, revokeOwnerCertificates, withCertificateAttrs } from '../ca/owners.js';
 import { defineCommands, type CommandContext } from '../command.js';
 import { hostResolvable } from '../dns-data.js';
 import { containers, dnOf } from '../layout.js';
@@ -91,7 +92,9 @@ async function serviceAdd(ctx: CommandContext, params: Params) {
     throw err;
   }
   const entry = (await ctx.store.get(dn)) as IpaEntry;
+  recordStoredCertificates(ctx, entry);
   const result = await entryOutput(ctx, SERVICE, entry, { ...outputOpts(params), extraAttrs: ['objectclass', 'ipauniqueid', ...Object.keys(planned), ...attrOptionNames(params)] });
+  withCertificateAttrs(ctx, result, principal, get.flag(params, 'raw'));
   return { result: withCanonical(result, entry, get.flag(params, 'raw')), value: principal, summary: `Added service "${principal}"` };
 }
 
@@ -112,6 +115,7 @@ async function serviceDel(ctx: CommandContext, params: Params) {
   for (const { principal, parsed } of keys) {
     try {
       await refuseMasterService(ctx, principal, parsed.components);
+      if (await ctx.store.get(dnOf.service(ctx.env, principal))) await revokeOwnerCertificates(ctx, { service: principal });
       try {
         await deleteEntry(ctx, dnOf.service(ctx.env, principal));
       } catch (err) {
@@ -132,6 +136,7 @@ async function serviceShow(ctx: CommandContext, params: Params) {
   const { principal } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const entry = await requireService(ctx, principal);
   const result = await entryOutput(ctx, SERVICE, entry, outputOpts(params));
+  withCertificateAttrs(ctx, result, principal, get.flag(params, 'raw'));
   Object.assign(result, await passwordFlags(ctx, 'service', entry));
   return { result: withCanonical(result, entry, get.flag(params, 'raw')), value: principal, summary: null };
 }
@@ -175,6 +180,7 @@ async function serviceFind(ctx: CommandContext, params: Params) {
         noMembers: params.no_members !== false,
         extraAttrs: searched,
       });
+      withCertificateAttrs(ctx, out, key(e), get.flag(params, 'raw'));
       return withCanonical(Object.assign(out, await passwordFlags(ctx, 'service', e)), e, get.flag(params, 'raw'));
     }),
   );
@@ -208,11 +214,14 @@ async function serviceDisable(ctx: CommandContext, params: Params) {
   const { principal, parsed } = servicePrincipal(String(params.krbcanonicalname), ctx.env, undefined, true);
   const entry = await requireService(ctx, principal);
   await refuseMasterService(ctx, principal, parsed.components);
-  if (!has(entry, 'krbprincipalkey')) throw new AlreadyInactiveError('This entry is already disabled');
-  await ctx.store.modify(entry.dn, [
-    { op: 'replace', attr: 'krbprincipalkey', values: [] },
-    { op: 'replace', attr: 'krblastpwdchange', values: [] },
-  ]);
+  const certificates = await disableOwnerCertificates(ctx, { service: principal }, entry.dn);
+  if (!has(entry, 'krbprincipalkey') && !certificates) throw new AlreadyInactiveError('This entry is already disabled');
+  if (has(entry, 'krbprincipalkey')) {
+    await ctx.store.modify(entry.dn, [
+      { op: 'replace', attr: 'krbprincipalkey', values: [] },
+      { op: 'replace', attr: 'krblastpwdchange', values: [] },
+    ]);
+  }
   return { result: true, value: principal, summary: `Disabled service "${principal}"` };
 }
 
@@ -228,7 +237,7 @@ export const serviceCommands = defineCommands(
       p.flag('skip_host_check'),
       p.strs('ipakrbauthzdata', { cli: 'pac_type', values: PAC_TYPES }),
       p.strs('krbprincipalauthind', { cli: 'auth_ind' }),
-      p.strs('usercertificate', { cli: 'certificate' }),
+      p.certs('usercertificate', { cli: 'certificate' }),
       p.bool('ipakrbrequirespreauth'),
       p.bool('ipakrbokasdelegate'),
       p.bool('ipakrboktoauthasdelegate'),
