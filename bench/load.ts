@@ -28,6 +28,12 @@ export interface LoadSpec {
   readonly parallelRepeats: boolean;
   /** Nova's vendordata_dynamic_read_timeout, in ms. */
   readonly timeoutMs: number;
+  /**
+   * Open loop: instances boot at this many per second (Poisson arrivals, a
+   * fixed seed), whatever the answers take, as a cloud's scheduler does;
+   * `concurrency` then only bounds the connection pool.
+   */
+  readonly arrivalsPerSecond?: number;
 }
 
 /** One request: [instance index, repeat number, start (epoch ms), duration ms, HTTP status (0: none), error kind or ''] */
@@ -100,22 +106,49 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     records.push([index, r, t0, epochNow() - t0, answer.status, answer.error]);
     return answer.otp;
   };
+  const instanceRun = async (index: number) => {
+    const rounds = Array.from({ length: spec.repeats }, (_, r) => r);
+    const otps = spec.parallelRepeats ? await Promise.all(rounds.map((r) => one(index, r))) : [];
+    if (!spec.parallelRepeats) for (const r of rounds) otps.push(await one(index, r));
+    const seen = new Set(otps.filter((o): o is string => o !== null));
+    if (seen.size > 1) otpMismatches += 1;
+  };
   const worker = async () => {
     for (;;) {
       const index = next++;
       if (index >= spec.instances.length) return;
-      const rounds = Array.from({ length: spec.repeats }, (_, r) => r);
-      const otps = spec.parallelRepeats ? await Promise.all(rounds.map((r) => one(index, r))) : [];
-      if (!spec.parallelRepeats) for (const r of rounds) otps.push(await one(index, r));
-      const seen = new Set(otps.filter((o): o is string => o !== null));
-      if (seen.size > 1) otpMismatches += 1;
+      await instanceRun(index);
     }
   };
   const started = performance.now();
+  if (spec.arrivalsPerSecond) {
+    const random = seeded(spec.instances.length);
+    let at = 0;
+    const booted = spec.instances.map((_, index) => {
+      at += -Math.log(1 - random()) / spec.arrivalsPerSecond!;
+      const due = at * 1000;
+      return new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - (performance.now() - started)))).then(() => instanceRun(index));
+    });
+    await Promise.all(booted);
+    agent.destroy();
+    return { type: 'result', records, wallMs: performance.now() - started, otpMismatches };
+  }
   await Promise.all(Array.from({ length: Math.min(spec.concurrency, spec.instances.length) }, worker));
   const wallMs = performance.now() - started;
   agent.destroy();
   return { type: 'result', records, wallMs, otpMismatches };
+}
+
+/** mulberry32: the same arrival times for the same number of instances, run after run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 // Forked: one spec in, one result out, then exit when the parent disconnects.

@@ -38,7 +38,7 @@ const id = randomUUID();
 test.before(async () => {
   env = await startNovajoinEnv();
   const config = await env.config(
-    ['[notifications]', `queue = grafana-${id}`, `dead_letter_queue = grafana-${id}.dead`, `exchanges = grafana-nova-${id}`, `topics = grafana-${id}`, 'health_file = '].join('\n'),
+    ['[notifications]', `dead_letter_queue = grafana-${id}.dead`, `retry_queue_prefix = grafana-${id}`, `exchanges = grafana-nova-${id}`, `topics = grafana-${id}`, 'health_file = '].join('\n'),
   );
   server = await env.startServer(config);
   notify = await env.startNotify(config);

@@ -7,7 +7,7 @@ import test from 'ava';
 import { makeLookup, startIpaStack, type IpaStack, stackClientOptions } from './support/ipa-stack.js';
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
-import { FreeIpaAuthError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
+import { FreeIpaAuthError, FreeIpaSaturatedError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
 
 let stack: IpaStack;
 
@@ -105,14 +105,15 @@ test.serial('requests in flight never exceed maxConcurrency; queued callers keep
   await c.ping();
   stack.emulator.resetCounters();
   // Two calls hang on the server and hold both slots; a third never reaches
-  // FreeIPA and gives up at its own deadline while queued.
+  // FreeIPA: once only one call's time is left before its deadline it is
+  // refused as saturated (a timeout the caller can answer 503 to), not sent.
   await stack.emulator.setMode('hang');
   const hung = [c.ping({ deadline: Date.now() + 1_500 }), c.ping({ deadline: Date.now() + 1_500 })].map((p) => p.then(() => null, (e: unknown) => e));
   await new Promise((r) => setTimeout(r, 200));
   t.is(stack.emulator.counters().requests, 2);
   stack.emulator.resetCounters();
   const queued = c.ping({ deadline: Date.now() + 400 });
-  await t.throwsAsync(queued, { instanceOf: FreeIpaTimeoutError, message: /free FreeIPA connection slot/ });
+  await t.throwsAsync(queued, { instanceOf: FreeIpaSaturatedError, message: /saturated/ });
   t.is(stack.emulator.counters().requests, 0);
   for (const error of await Promise.all(hung)) t.true(error instanceof FreeIpaTimeoutError);
 });

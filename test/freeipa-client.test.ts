@@ -269,7 +269,8 @@ test('DNS commands: zone show, record add, find, del, each with an error path', 
 });
 
 test('RBAC commands of the setup: permission, privilege, role, each with an error path', async (t) => {
-  const c = client(t);
+  // `novajoin ipa-setup` runs these as a FreeIPA administrator; novajoin's own role may not create permissions.
+  const c = client(t, { auth: { kind: 'password', user: 'admin', password: stack.adminPassword } });
   const tag = randomBytes(4).toString('hex');
   const permission = `Modify host password ${tag}`;
   const privilege = `Nova Host Management ${tag}`;

@@ -4,9 +4,15 @@
  * per server, and writes whose answer was lost never resent elsewhere.
  */
 import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { JoinService } from '../src/domain/join.js';
+import { OtpMinter } from '../src/domain/otp.js';
+import type { DirectoryCallOptions, ReadQuery, ReadResult, WriteOp, WriteResult } from '../src/domain/ports.js';
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import { hostAdd, hostShow } from '../src/freeipa/commands.js';
-import { FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { FreeIpaDirectory } from '../src/freeipa/directory.js';
+import { FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { silentLogger } from '../src/log/logger.js';
 import { discoverServers, rfc2782Order } from '../src/freeipa/srv.js';
 import { startIpaStack, stackClientOptions, type IpaStack } from './support/ipa-stack.js';
 import { replicaNames, startReplicas, type ReplicaSet } from './support/replicas.js';
@@ -207,4 +213,66 @@ test.serial('the records\' TTL decides when they are looked up again (within the
   await set.srv([{ priority: 0 }], 3600);
   await capped.ping();
   t.is(capped.discovery?.nextRefreshMs, 1_000, 'a long TTL is capped at discovery_refresh');
+});
+
+test.serial('a call the connection slots refuse (FreeIPA saturated) is sent nowhere and takes no server out', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t, { maxConcurrency: 1 });
+  // Each call holds the one slot for 400 ms or more: the first call teaches the client that.
+  emulator(ipa1).setCapacity({ workers: 1, readMs: 400, writeMs: 400, itemMs: 0 });
+  try {
+    await c.ping();
+    const holding = c.ping();
+    while (c.slots.inFlight === 0) await new Promise((r) => setTimeout(r, 5));
+    const requests = [emulator(ipa1).counters().requests, emulator(ipa2).counters().requests];
+    const retries = c.stats.retries;
+    const refused = await c.ping({ deadline: Date.now() + 300 }).catch((e: unknown) => e);
+    t.true(refused instanceof FreeIpaSaturatedError, `refused at once as saturated, not ${String(refused)}`);
+    t.deepEqual([emulator(ipa1).counters().requests, emulator(ipa2).counters().requests], requests, 'not sent to either server');
+    t.is(c.stats.retries, retries, 'not retried');
+    t.true(c.servers().every((s) => s.state === 'up'), 'a saturated queue is not a server failure');
+    await holding;
+  } finally {
+    emulator(ipa1).setCapacity(null);
+  }
+});
+
+test.serial('a first join whose batch answer was lost re-reads as a first join (not shed as a repeat) and answers an OTP', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const c = client(t);
+  await c.ping();
+  const urgencies: string[] = [];
+  class Recording extends FreeIpaDirectory {
+    override read(query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<ReadResult> {
+      urgencies.push(`read ${options?.urgency}`);
+      return super.read(query, deadline, options);
+    }
+    override writeAndRead(ops: readonly WriteOp[], query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<{ writes: WriteResult[]; read: ReadResult }> {
+      urgencies.push(`writeAndRead ${options?.urgency}`);
+      return super.writeAndRead(ops, query, deadline, options);
+    }
+  }
+  const directory = new Recording({ client: c, realm: stack.realm, zone: stack.domain });
+  // Learnt before the outage, as novajoin-server does at start: the join's first FreeIPA call is then its batch.
+  await directory.maxHostnameLength(Date.now() + 5_000);
+  const join = new JoinService({
+    directory,
+    images: { imageProperties: async () => null },
+    projects: { projectName: async () => 'demo' },
+    otp: new OtpMinter(Buffer.from('x'.repeat(48))),
+    policy: { naming: { domain: stack.domain, projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' }, realm: stack.realm, projects: new Map() },
+    logger: silentLogger(),
+    answerTtlMs: 30_000,
+  });
+  const hostname = `lost-${randomUUID().slice(0, 8)}`;
+  await emulator(ipa1).setMode('error500');
+  try {
+    const result = await join.join({ instanceId: randomUUID(), projectId: 'p1', imageId: '', hostname, metadata: { ipa_enroll: 'True' } }, Date.now() + 20_000);
+    t.is(result.outcome, 'created');
+    t.regex((result.answer as { ipaotp?: string }).ipaotp ?? '', /^[0-9a-f]{40}$/);
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+  t.deepEqual(urgencies, ['writeAndRead first-join', 'read first-join']);
+  t.truthy(await emulator(ipa2).getHost(`${hostname}.${stack.domain}`));
 });

@@ -12,7 +12,7 @@ import { FreeIpaUnavailableError } from '../src/freeipa/errors.js';
 import type { MessageSettled } from '../src/notify/consumer.js';
 import { captureLog } from './support/log-capture.js';
 import { damage, mutate, randomJson, seeded, seedFromEnv } from './support/fuzz.js';
-import { loadFixtures, openBroker, osloBody, publishOptions, readyCount, RecordingHandler, startTestConsumer, testConfig } from './support/notify.js';
+import { loadFixtures, openBroker, osloBody, publishOptions, readyCount, RecordingHandler, startTestConsumer, testConfig, testRoutingKey } from './support/notify.js';
 import { startNovajoinEnv } from './support/novajoin-env.js';
 
 const SEED = seedFromEnv(20261202);
@@ -104,11 +104,11 @@ test('notification payloads: each message settled once, the listener lives on, n
     } else {
       body = damage(r, osloBody(message).toString('utf8'));
     }
-    channel.publish(fixture.exchange === 'nova' ? config.nova : config.neutron, fixture.routingKey, body, publishOptions(fixture.properties));
+    channel.publish(fixture.exchange === 'nova' ? config.nova : config.neutron, testRoutingKey(config, fixture.routingKey), body, publishOptions(fixture.properties));
   }
   const sentinel = structuredClone(fixtures.find((f) => f.file.startsWith('delete--versioned'))!.message);
   sentinel['_unique_id'] = randomUUID().replace(/-/g, '');
-  channel.publish(config.nova, 'versioned_notifications.info', osloBody(sentinel), publishOptions({}));
+  channel.publish(config.nova, config.versionedKey, osloBody(sentinel), publishOptions({}));
 
   await handler.waitFor(() => handler.applied.some((e) => e.uniqueId === sentinel['_unique_id']), `seed ${SEED + 1}: the listener still applies events`, 60_000);
   for (let i = 0; i < 400 && settled < count + 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -39,7 +39,7 @@ test.after.always(async () => {
   for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   const broker = await openBroker().catch(() => null);
   if (broker) {
-    for (const q of [queue, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    for (const q of [`${queue}.info`, `${queue}.error`, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
     await broker.channel.deleteExchange(exchange).catch(() => undefined);
     await broker.model.close().catch(() => undefined);
   }
@@ -64,10 +64,11 @@ async function configFile(name: string, set_: Record<string, string>): Promise<s
       'keystone_authtoken.username': 'novajoin',
       'keystone_authtoken.password': 'novajoin-secret',
       'keystone_authtoken.project_name': 'service',
-      'notifications.queue': queue,
+      'notifications.retry_queue_prefix': queue,
       'notifications.dead_letter_queue': `${queue}.dead`,
       'notifications.exchanges': exchange,
-      'notifications.topics': 'novajoin_notifications',
+      // A topic of this test's own: the listeners read <topic>.info, which is shared by everyone on the topic.
+      'notifications.topics': queue,
       'notifications.retry_initial': '0.2',
       'notifications.retry_max': '1',
       'notifications.health_file': '',
@@ -117,7 +118,7 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
   for (const url of urls) await until(`${url}/readyz`, () => fetch(`${url}/readyz`).then((r) => r.status), (s) => s === 200);
   const broker = await openBroker();
   t.teardown(() => broker.model.close().catch(() => undefined));
-  await until('both listeners consuming', () => broker.channel.checkQueue(queue).then((q) => q.consumerCount), (n) => n === 2);
+  await until('both listeners consuming', () => broker.channel.checkQueue(`${queue}.info`).then((q) => q.consumerCount), (n) => n === 2);
 
   // /readyz and /metrics show each FreeIPA server.
   const ready = (await (await fetch(`${urls[0]}/readyz`)).json()) as { checks: Array<{ name: string; servers?: Array<{ name: string; state: string }> }> };
@@ -162,7 +163,7 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
       timestamp: new Date().toISOString().replace('T', ' ').replace('Z', ''),
       _unique_id: randomUUID().replace(/-/g, ''),
     };
-    broker.channel.publish(exchange, 'novajoin_notifications.info', osloBody(message), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 });
+    broker.channel.publish(exchange, `${queue}.info`, osloBody(message), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2 });
   }
   await until(
     'every host to be deleted',
@@ -174,7 +175,7 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
     (left) => left === 0,
     120_000,
   );
-  await until('the queue to drain', () => broker.channel.checkQueue(queue).then((q) => q.messageCount), (n) => n === 0);
+  await until('the queue to drain', () => broker.channel.checkQueue(`${queue}.info`).then((q) => q.messageCount), (n) => n === 0);
   t.is(set.commandCount('host_del'), INSTANCES, 'every delete applied once');
   t.is((await broker.channel.checkQueue(`${queue}.dead`)).messageCount, 0, 'nothing dead-lettered');
   const removedBy = listeners.map((l) => (l.out().match(/"host removed"/g) ?? []).length);

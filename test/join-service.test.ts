@@ -18,8 +18,9 @@ test.before(async () => {
   imageEnroll = env.openstack.addImage({ name: 'fedora-ipa', properties: { ipa_enroll: 'True', os_distro: 'fedora', os_version: '40' } });
   imagePlain = env.openstack.addImage({ name: 'cirros', properties: { os_distro: 'cirros' } });
   const demo = env.openstack.projects.demo.name;
+  // Every join here asks FreeIPA; answers from memory (join_cache_ttl) are join-calls.test.ts's.
   // readiness_interval = 0: the readiness test sees FreeIPA go down at once.
-  server = await env.startServer(await env.config(`[DEFAULT]\nreadiness_interval = 0\n[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`));
+  server = await env.startServer(await env.config(`[DEFAULT]\nreadiness_interval = 0\n[${demo}]\nallowed_classes = web\nallowed_services = HTTP, haproxy`, { set: { 'DEFAULT.join_cache_ttl': '0' } }));
 });
 
 test.after.always(async () => {

@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { MessageSettled } from '../src/notify/consumer.js';
 import { captureLog } from './support/log-capture.js';
-import { loadFixtures, openBroker, osloBody, publishOptions, RecordingHandler, startTestConsumer, testConfig } from './support/notify.js';
+import { loadFixtures, openBroker, osloBody, publishOptions, RecordingHandler, startTestConsumer, testConfig, testRoutingKey } from './support/notify.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -44,11 +44,11 @@ test('forged payload names, versions, event types and ids: memory bounded, every
     } else {
       message['event_type'] = `instance.${i}.${'e'.repeat(MiB)}`;
     }
-    channel.publish(config.nova, update.routingKey, osloBody(message), publishOptions(update.properties));
+    channel.publish(config.nova, testRoutingKey(config, update.routingKey), osloBody(message), publishOptions(update.properties));
   }
   const real = structuredClone(update.message) as Record<string, any>;
   real['_unique_id'] = randomUUID().replace(/-/g, '');
-  channel.publish(config.nova, update.routingKey, osloBody(real), publishOptions(update.properties));
+  channel.publish(config.nova, testRoutingKey(config, update.routingKey), osloBody(real), publishOptions(update.properties));
   await handler.waitFor(() => handler.applied.length === 1, 'the real update after the forged ones', 90_000);
   for (let i = 0; i < 600 && settled < forged + 1; i++) await new Promise((resolve) => setTimeout(resolve, 50));
   t.is(settled, forged + 1, 'every message settled');

@@ -32,10 +32,10 @@ test.before(async () => {
       'fixed_ip_dns = True',
       'floating_ip_dns = True',
       '[notifications]',
-      `queue = ${queue}`,
       `dead_letter_queue = ${queue}.dead`,
+      `retry_queue_prefix = ${queue}`,
       `exchanges = ${exchange.nova}, ${exchange.neutron}`,
-      'topics = notifications',
+      `topics = ${queue}`,
       'retry_initial = 0.1',
       'retry_max = 0.2',
       'health_file = ',
@@ -50,7 +50,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (broker) {
-    for (const q of [queue, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    for (const q of [`${queue}.info`, `${queue}.error`, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
     for (const ex of Object.values(exchange)) await broker.channel.deleteExchange(ex).catch(() => undefined);
     await broker.model.close().catch(() => undefined);
   }
@@ -71,7 +71,7 @@ function publish(source: 'nova' | 'neutron', eventType: string, payload: Record<
     message_id: randomUUID(), publisher_id: source === 'nova' ? 'compute.compute1' : 'network.ctl1', event_type: eventType, priority: 'INFO',
     payload, timestamp: new Date().toISOString().replace('T', ' ').replace('Z', ''), _unique_id: randomUUID().replace(/-/g, ''),
   };
-  broker.channel.publish(exchange[source], 'notifications.info', osloBody(message), { contentType: 'application/json', deliveryMode: 2 });
+  broker.channel.publish(exchange[source], `${queue}.info`, osloBody(message), { contentType: 'application/json', deliveryMode: 2 });
 }
 
 const createEnd = (instanceId: string, hostname: string, address: string, metadata: Record<string, string> = {}) =>

@@ -33,7 +33,7 @@ test.before(async () => {
   env = await startNovajoinEnv();
   project = env.openstack.projects.demo.id;
   const config = await env.config(
-    ['[notifications]', `queue = ${queue}`, `dead_letter_queue = ${queue}.dead`, `exchanges = ${exchange}`, 'topics = notifications', 'health_file = '].join('\n'),
+    ['[notifications]', `dead_letter_queue = ${queue}.dead`, `retry_queue_prefix = ${queue}`, `exchanges = ${exchange}`, `topics = ${queue}`, 'health_file = '].join('\n'),
   );
   server = await env.startServer(config);
   await env.startNotify(config);
@@ -42,7 +42,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (broker) {
-    for (const q of [queue, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
+    for (const q of [`${queue}.info`, `${queue}.error`, `${queue}.dead`]) await broker.channel.deleteQueue(q).catch(() => undefined);
     await broker.channel.deleteExchange(exchange).catch(() => undefined);
     await broker.model.close().catch(() => undefined);
   }
@@ -66,7 +66,7 @@ function publishRebuildEnd(instanceId: string, hostname: string): void {
     payload: { instance_id: instanceId, tenant_id: project, hostname, metadata: { ipa_enroll: 'True' }, state: 'active' },
     timestamp: new Date().toISOString().replace('T', ' ').replace('Z', ''), _unique_id: randomUUID().replace(/-/g, ''),
   };
-  broker.channel.publish(exchange, 'notifications.info', osloBody(message), { contentType: 'application/json', deliveryMode: 2 });
+  broker.channel.publish(exchange, `${queue}.info`, osloBody(message), { contentType: 'application/json', deliveryMode: 2 });
 }
 
 /** Nova's metadata service for one instance: every read of vendor_data2.json is one POST to novajoin. */

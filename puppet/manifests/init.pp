@@ -60,6 +60,11 @@
 # @param join_timeout
 #   [DEFAULT] join_timeout: Seconds a join may take in all; keep it under Nova [api]
 #   vendordata_dynamic_read_timeout (5).
+# @param join_cache_ttl
+#   [DEFAULT] join_cache_ttl: Seconds a novajoin-server answers a repeat join (same instance,
+#   project, host name, image and metadata) from memory with the OTP it handed out, without asking
+#   FreeIPA. After a rebuild a guest may be handed the old OTP for what is left of this time (see
+#   the README, Boot storms). 0: ask FreeIPA every time.
 # @param max_body_size
 #   [DEFAULT] max_body_size: Largest request body accepted, bytes (user-data alone may be 64 KiB of
 #   base64).
@@ -337,6 +342,7 @@ class novajoin (
   Enum['auto', 'json', 'text'] $log_format = 'auto',
   String $otp_secret_file = '/etc/novajoin/otp.key',
   Variant[Integer[1, 60], Float[0.5, 60]] $join_timeout = 4.5,
+  Integer[0, 300] $join_cache_ttl = 30,
   Integer[1024] $max_body_size = 262144,
   Variant[Integer[1, 300], Float[0.5, 300]] $header_timeout = 5,
   Variant[Integer[1, 600], Float[0.5, 600]] $request_timeout = 10,

@@ -8,6 +8,7 @@ import { loadBrokerTls } from '../notify/broker-tls.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from '../notify/dead-letters.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
 import { commandArgs, configFileArg, loadConfiguration } from './common.js';
+import { EXIT_FINDINGS, EXIT_STATUS_HELP } from './exit.js';
 
 const USAGE = `Usage: novajoin dlq list [--config-file FILE] [--json]
        novajoin dlq replay [--config-file FILE] (--id ID [--id ID ...] | --all) [--dry-run] [--json]
@@ -23,8 +24,8 @@ copy is removed, so running it again replays only what is left.
   --dry-run  say what would be replayed, move nothing
   --json     machine-readable output
 
-Exit status: 0 done (list: the queue is empty), 1 messages listed or an id not found, 2 usage or configuration error.
-`;
+list finds messages, or replay an id that is not there, or the broker cannot be reached: exit 1.
+${EXIT_STATUS_HELP}`;
 
 function table(letters: readonly DeadLetter[]): string {
   const rows = letters.map((l) => [l.failedAt ?? '-', l.eventType ?? '-', l.id, l.instance ?? '-', String(l.attempts), l.reason]);
@@ -83,6 +84,6 @@ export async function run(argv: string[]): Promise<number> {
     return result.missing.length ? 1 : 0;
   } catch (error) {
     process.stderr.write(`novajoin dlq ${action}: ${(error as Error).message}\n`);
-    return 2;
+    return EXIT_FINDINGS;
   }
 }

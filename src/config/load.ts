@@ -170,6 +170,7 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       authStrategy: s('DEFAULT', 'auth_strategy') as 'keystone' | 'noauth',
       policyFile: s('DEFAULT', 'policy_file'),
       joinTimeoutMs: seconds('DEFAULT', 'join_timeout'),
+      joinCacheTtlMs: n('DEFAULT', 'join_cache_ttl') * 1000,
       maxBodySize: n('DEFAULT', 'max_body_size'),
       headerTimeoutMs: seconds('DEFAULT', 'header_timeout'),
       requestTimeoutMs: seconds('DEFAULT', 'request_timeout'),

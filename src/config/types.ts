@@ -38,6 +38,8 @@ export interface Config {
     readonly authStrategy: 'keystone' | 'noauth';
     readonly policyFile: string;
     readonly joinTimeoutMs: number;
+    /** How long a repeat join is answered from memory; 0: never. */
+    readonly joinCacheTtlMs: number;
     readonly maxBodySize: number;
     readonly headerTimeoutMs: number;
     readonly requestTimeoutMs: number;

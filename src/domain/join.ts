@@ -1,5 +1,13 @@
 /**
- * The join flow (design flow 1): decide, read FreeIPA once, write once, answer.
+ * The join flow (design flow 1): decide, ask FreeIPA as few times as the
+ * answer allows, answer.
+ * - A first join (an instance this process has not answered) is one round
+ *   trip in the common case: host_add with the binding and the OTP, and the
+ *   reads the plan needs, in one batch. When the host is already there
+ *   (DuplicateEntry: another replica, or a repeat after a restart) the reads
+ *   in the same batch say what to do, as a read-then-decide would.
+ * - A repeat is answered from memory for a while (recent-joins.ts), then
+ *   with one read.
  * B1: the OTP is derived, so repeats write nothing and agree across replicas.
  * B2: a host bound to another instance is a conflict. B3: a host with neither
  * keys nor OTP (disabled after a rebuild) gets a new OTP generation.
@@ -13,7 +21,8 @@ import { enrollFlag } from './metadata.js';
 import { desiredEnrollment, type DesiredEnrollment, type EnrollmentPolicy, type InstanceFacts } from './model.js';
 import type { OtpMinter } from './otp.js';
 import { hostOwnership, nextBinding, planServiceAdds, type Owner } from './plan.js';
-import type { Directory, ImageLookup, ProjectLookup, WriteOp } from './ports.js';
+import type { Directory, ImageLookup, ProjectLookup, ReadQuery, ReadResult, Urgency, WriteOp } from './ports.js';
+import { RecentJoins, type RecentKey } from './recent-joins.js';
 
 export interface JoinRequest {
   readonly instanceId: string;
@@ -36,6 +45,8 @@ export interface JoinResult {
   readonly writes: number;
   /** Service requests that were refused or failed, for the log. */
   readonly problems: readonly { source: string; reason: string }[];
+  /** Answered from memory, without asking FreeIPA. */
+  readonly cached?: boolean;
 }
 
 export interface JoinDependencies {
@@ -46,16 +57,20 @@ export interface JoinDependencies {
   readonly policy: EnrollmentPolicy;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** How long a repeat is answered from memory (recent-joins.ts); 0 or absent: never. */
+  readonly answerTtlMs?: number;
 }
 
 export class JoinService {
   readonly #deps: JoinDependencies;
   readonly #inFlight = new Map<string, Promise<JoinResult>>();
   readonly #now: () => number;
+  readonly #recent: RecentJoins;
 
   constructor(deps: JoinDependencies) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#recent = new RecentJoins({ ttlMs: deps.answerTtlMs ?? 0, now: this.#now });
   }
 
   /**
@@ -96,20 +111,31 @@ export class JoinService {
     }
     await this.#checkLength(desired.fqdn, deadline);
     const owner: Owner = { instanceId: request.instanceId, projectId: request.projectId };
+    const key: RecentKey = { ...owner, fqdn: desired.fqdn };
+    const fingerprint = JSON.stringify([request.imageId, request.hostname, request.metadata]);
+    const recent = this.#recent.lookup(key, fingerprint);
+    if (recent.answer) return { outcome: 'waiting', answer: recent.answer, writes: 0, problems: [], cached: true };
+    const result = await this.#ask(desired, owner, recent.seen, deadline, logger);
+    this.#recent.remember(key, fingerprint, result.outcome === 'created' || result.outcome === 'waiting' || result.outcome === 'reissued' ? result.answer : null);
+    return result;
+  }
+
+  async #ask(desired: DesiredEnrollment, owner: Owner, seen: boolean, deadline: number, logger: Logger): Promise<JoinResult> {
     try {
-      return await this.#enroll(desired, owner, deadline, logger);
+      return seen ? await this.#enroll(desired, owner, deadline, logger, 'repeat') : await this.#firstJoin(desired, owner, deadline, logger);
     } catch (error) {
       // Another replica created the host, or the guest enrolled, between our
       // read and our write, or the answer to our write was lost (a FreeIPA
       // server failed; the client does not resend it): read again once and
       // answer from what is there now. The OTP is derived, so a write that
-      // did run gives the same answer.
+      // did run gives the same answer. A first join stays one on that read:
+      // its guest has no answer yet, so it must not be shed as a repeat.
       if (
         error instanceof EntryConflict ||
         error instanceof WriteOutcomeUnknown ||
         (error instanceof InvalidValue && error.field === 'password')
       ) {
-        return this.#enroll(desired, owner, deadline, logger);
+        return this.#enroll(desired, owner, deadline, logger, seen ? 'repeat' : 'first-join');
       }
       // When the limit could not be learnt beforehand, FreeIPA's refusal is still the caller's problem.
       if (error instanceof InvalidValue && error.field === 'hostname') {
@@ -145,12 +171,32 @@ export class JoinService {
     });
   }
 
-  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger): Promise<JoinResult> {
+  /**
+   * Optimistic: create the host, and read what the plan needs, in one round
+   * trip. The read runs after host_add, so it sees the new host as waiting
+   * with the OTP just set; when host_add is refused because the host exists,
+   * the read is what decides, as for a repeat.
+   */
+  async #firstJoin(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger): Promise<JoinResult> {
+    const binding = nextBinding(owner, null, this.#now());
+    const password = this.#deps.otp.mint(desired.fqdn, owner.instanceId, binding.generation);
+    const addHost: WriteOp = { op: 'addHost', fqdn: desired.fqdn, otp: password, description: formatBinding(binding), ...desired.attributes };
+    const { writes, read } = await this.#deps.directory.writeAndRead([addHost], queryFor(desired), deadline, { urgency: 'first-join' });
+    const added = writes[0];
+    if (added && !added.ok && !(added.error instanceof EntryConflict)) throw added.error;
+    const result = await this.#decide(desired, owner, read, deadline, logger);
+    if (!added?.ok) return result;
+    return { ...result, outcome: 'created', writes: result.writes + 1 };
+  }
+
+  /** Read, then decide: repeats, and a first join whose host appeared in between. */
+  async #enroll(desired: DesiredEnrollment, owner: Owner, deadline: number, logger: Logger, urgency: Urgency): Promise<JoinResult> {
+    const read = await this.#deps.directory.read(queryFor(desired), deadline, { urgency });
+    return this.#decide(desired, owner, read, deadline, logger);
+  }
+
+  async #decide(desired: DesiredEnrollment, owner: Owner, read: ReadResult, deadline: number, logger: Logger): Promise<JoinResult> {
     const { directory, otp } = this.#deps;
-    const read = await directory.read(
-      { hosts: [desired.fqdn, ...desired.subhosts.map((s) => s.fqdn)], services: desired.services.map((s) => s.principal) },
-      deadline,
-    );
     const host = read.hosts.get(desired.fqdn) ?? null;
     const ownership = hostOwnership(host, owner);
     if (ownership === 'other-instance' || ownership === 'foreign') {
@@ -199,6 +245,10 @@ export class JoinService {
     });
     return problems;
   }
+}
+
+function queryFor(desired: DesiredEnrollment): ReadQuery {
+  return { hosts: [desired.fqdn, ...desired.subhosts.map((s) => s.fqdn)], services: desired.services.map((s) => s.principal) };
 }
 
 function notRequested(): JoinResult {

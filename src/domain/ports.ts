@@ -68,10 +68,26 @@ export type WriteOp =
 
 export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly error: DirectoryRefusal };
 
+/**
+ * How a call competes for FreeIPA when FreeIPA cannot keep up: a repeat
+ * (the instance was answered before) waits behind first joins and is
+ * refused first. Absent: as a first join.
+ */
+export type Urgency = 'first-join' | 'repeat';
+
+export interface DirectoryCallOptions {
+  readonly urgency?: Urgency;
+}
+
 /** FreeIPA as the domain sees it: one read, then one write batch. */
 export interface Directory {
-  read(query: ReadQuery, deadline: number): Promise<ReadResult>;
-  write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]>;
+  read(query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<ReadResult>;
+  write(ops: readonly WriteOp[], deadline: number, options?: DirectoryCallOptions): Promise<WriteResult[]>;
+  /**
+   * The writes, then the read, in one round trip: the read sees what the
+   * writes did, and a refused write (the host exists) comes with what is there.
+   */
+  writeAndRead(ops: readonly WriteOp[], query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<{ writes: WriteResult[]; read: ReadResult }>;
   /** The Kerberos realm, for principals and the join answer. */
   readonly realm: string;
   /** A cheap liveness call for readiness checks. */

@@ -2,6 +2,7 @@
 import type { LookupFunction } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import type { DiscoveryConfig } from './failover.js';
+import type { Priority } from './semaphore.js';
 import type { Backoff, ServerEndpoint } from './server-pool.js';
 
 export type FreeIpaAuthOptions =
@@ -39,6 +40,8 @@ export interface FreeIpaClientOptions {
 export interface CallOptions {
   /** Absolute deadline in epoch milliseconds; default now + timeoutMs. */
   readonly deadline?: number | undefined;
+  /** When FreeIPA is saturated, low-priority calls wait behind normal ones and are refused first. */
+  readonly priority?: Priority | undefined;
 }
 
 /** One finished call or batch, for metrics. `outcome` is 'ok' or the error's class name. */
@@ -72,8 +75,15 @@ export interface ServerEvent {
   readonly error?: string;
 }
 
+/** A call that waited for a connection slot: how long, at which priority. */
+export interface QueueEvent {
+  readonly waitMs: number;
+  readonly priority: Priority;
+}
+
 export interface FreeIpaClientEvents {
   rpc: [RpcEvent];
+  queue: [QueueEvent];
   login: [LoginEvent];
   retry: [RetryEvent];
   server: [ServerEvent];

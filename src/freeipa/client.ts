@@ -27,7 +27,7 @@ import {
 } from './errors.js';
 import { DiscoveryRefresher, isReadOnly } from './failover.js';
 import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
-import { Semaphore } from './semaphore.js';
+import { PRIORITY, Semaphore, type Priority, type SlotStats } from './semaphore.js';
 import { ServerPool, type ServerEndpoint, type ServerHealth } from './server-pool.js';
 import { makeResolver, resolverLookup } from './srv.js';
 import { Session } from './session.js';
@@ -42,7 +42,7 @@ export type { ServerEndpoint, ServerHealth } from './server-pool.js';
 export type { DiscoveryConfig } from './failover.js';
 
 export type {
-  CallOptions, FreeIpaAuthOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, LoginEvent, RetryEvent, RpcEvent, ServerEvent,
+  CallOptions, FreeIpaAuthOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, LoginEvent, QueueEvent, RetryEvent, RpcEvent, ServerEvent,
 } from './client-types.js';
 export { clientFromConfig } from './client-config.js';
 
@@ -65,6 +65,10 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #pool: ServerPool<Replica>;
   readonly #discovery: DiscoveryRefresher | null;
   readonly #lookup: LookupFunction | undefined;
+  // One bound for all servers, not one per server: max_concurrency is what
+  // this process may ask of FreeIPA, and calls go to the first server that is
+  // up, so one queue and its hold-time estimate describe the server doing the
+  // work. An attempt that fails over queues again at its priority and deadline.
   readonly #slots: Semaphore;
   /** The readiness probe's own slot: probes never take one of the slots joins wait for. */
   readonly #probeSlot = new Semaphore(1);
@@ -82,7 +86,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('retries must be a non-negative integer');
     if (!(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
     this.#logger = options.logger ?? silentLogger();
-    this.#slots = new Semaphore(options.maxConcurrency);
+    this.#slots = new Semaphore(options.maxConcurrency, { onWait: (waitMs, priority) => this.emit('queue', { waitMs, priority }) });
     this.#lookup = options.lookup ?? (options.dnsServers?.length ? resolverLookup(makeResolver(options.dnsServers, options.timeoutMs)) : undefined);
     this.#pool = new ServerPool((endpoint) => this.#replica(endpoint), options.serverBackoff ?? { initialMs: 2_000, maxMs: 60_000 });
     const configured = options.servers?.length ? options.servers : options.url ? [{ name: server, url: options.url }] : [];
@@ -137,6 +141,11 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
   }
 
+  /** The connection slots' queue, for metrics. */
+  get slots(): SlotStats {
+    return this.#slots.stats;
+  }
+
   /** Runs one command; resolves with FreeIPA's `result` (the command output), or throws its typed error. */
   async call<T = Record<string, unknown>>(command: IpaCommand<T>, opts?: CallOptions): Promise<T> {
     return this.#call(command, opts, this.#slots);
@@ -146,7 +155,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const deadline = deadlineFrom(opts, this.#options.timeoutMs);
     const started = performance.now();
     try {
-      const result = (await this.#rpc(command, deadline, slots)) as T;
+      const result = (await this.#rpc(command, deadline, slots, opts?.priority)) as T;
       this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
       return result;
     } catch (error) {
@@ -166,7 +175,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const started = performance.now();
     const methods = commands.map((cmd) => cmd.method);
     try {
-      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline, this.#slots), commands.length);
+      const items = decodeBatch(await this.#rpc(batchCommand(commands), deadline, this.#slots, opts?.priority), commands.length);
       let itemErrors = 0;
       for (const item of items) {
         if (!item.ok) {
@@ -208,7 +217,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
    * to the next server, within the same deadline; what may be sent again is
    * decided in failover.ts.
    */
-  async #rpc(command: IpaCommand<unknown>, deadline: number, slots: Semaphore): Promise<unknown> {
+  async #rpc(command: IpaCommand<unknown>, deadline: number, slots: Semaphore, priority: Priority = PRIORITY.normal): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
     if (this.#discovery) await this.#withDeadline(this.#discovery.ready(), deadline, 'finding FreeIPA servers in DNS');
     const body = encodeCall(command, this.#options.apiVersion);
@@ -225,7 +234,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       tried.add(replica);
       const sent = { value: false };
       try {
-        const result = await this.#onServer(replica, body, deadline, what, command.method, sent, slots);
+        const result = await this.#onServer(replica, body, deadline, what, command.method, sent, slots, priority);
         this.#serverUp(replica);
         return result;
       } catch (error) {
@@ -254,15 +263,14 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One server: its session (logging in first if needed), the request, and one re-login on 401. */
-  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }, slots: Semaphore): Promise<unknown> {
+  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }, slots: Semaphore, priority: Priority): Promise<unknown> {
     // A 401 means the session (or the ticket behind it) expired: log in
     // again once and repeat once. A second 401 right after a fresh login is
     // not an expiry but a refusal; looping would only hammer FreeIPA.
     for (let relogin = 0; ; relogin += 1) {
       checkDeadline(what, deadline);
       const session = await replica.session.ensure(deadline);
-      sent.value = true;
-      const response = await this.#post(replica, body, session, deadline, what, slots);
+      const response = await this.#post(replica, body, session, deadline, what, slots, priority, sent);
       let expired = response.status === 401;
       let result: unknown;
       if (!expired) {
@@ -285,9 +293,14 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     }
   }
 
-  /** One HTTP attempt, inside a concurrency slot. */
-  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string, slots: Semaphore): Promise<HttpResponse> {
-    const release = await slots.acquire(deadline, this.#closing.signal);
+  /**
+   * One HTTP attempt, inside a concurrency slot. A call refused by the slots
+   * (FreeIpaSaturatedError) was never sent and is not retryable: it is the
+   * caller's answer, not a sign that this server is down.
+   */
+  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string, slots: Semaphore, priority: Priority, sent: { value: boolean }): Promise<HttpResponse> {
+    const release = await slots.acquire(deadline, this.#closing.signal, priority);
+    sent.value = true;
     try {
       this.#stats.roundTrips += 1;
       const response = await replica.http.request({

@@ -5,7 +5,7 @@
  * refusals (refusals.ts); the domain decides what they mean.
  */
 import { parseBinding } from '../domain/binding.js';
-import type { Directory, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
+import type { Directory, DirectoryCallOptions, HostState, ReadQuery, ReadResult, ServiceState, WriteOp, WriteResult } from '../domain/ports.js';
 import type { BatchItem } from './codec.js';
 import {
   configShow,
@@ -30,11 +30,12 @@ import {
 import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
 import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
 import { toRefusal } from './refusals.js';
+import { PRIORITY, type Priority } from './semaphore.js';
 
 /** What the directory needs of a JSON-RPC client: FreeIpaClient, or the emulator in process for `novajoin dev`. */
 export interface RpcClient {
-  call<T>(command: IpaCommand<T>, opts?: { deadline?: number }): Promise<T>;
-  batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number }): Promise<BatchItem[]>;
+  call<T>(command: IpaCommand<T>, opts?: { deadline?: number; priority?: Priority }): Promise<T>;
+  batch(commands: readonly IpaCommand<unknown>[], opts?: { deadline?: number; priority?: Priority }): Promise<BatchItem[]>;
   ping(opts?: { deadline?: number; probe?: boolean }): Promise<string>;
 }
 
@@ -92,24 +93,42 @@ export class FreeIpaDirectory implements Directory {
     return this.#limit?.value ?? null;
   }
 
-  async read(query: ReadQuery, deadline: number): Promise<ReadResult> {
-    const hosts = [...new Set(query.hosts ?? [])];
-    const services = [...new Set(query.services ?? [])];
+  async read(query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<ReadResult> {
+    const commands = this.#readCommands(query);
+    const items = await this.#send(commands, deadline, options);
+    return this.#readResult(query, items);
+  }
+
+  async write(ops: readonly WriteOp[], deadline: number, options?: DirectoryCallOptions): Promise<WriteResult[]> {
+    if (ops.length === 0) return [];
+    const items = await this.#send(ops.map((op) => this.#command(op)), deadline, options);
+    return writeResults(ops, items);
+  }
+
+  async writeAndRead(ops: readonly WriteOp[], query: ReadQuery, deadline: number, options?: DirectoryCallOptions): Promise<{ writes: WriteResult[]; read: ReadResult }> {
+    const items = await this.#send([...ops.map((op) => this.#command(op)), ...this.#readCommands(query)], deadline, options);
+    return { writes: writeResults(ops, items.slice(0, ops.length)), read: this.#readResult(query, items.slice(ops.length)) };
+  }
+
+  #readCommands(query: ReadQuery): IpaCommand<unknown>[] {
     const commands: IpaCommand<unknown>[] = [
-      ...hosts.map((fqdn) => hostShow(fqdn)),
-      ...services.map((principal) => serviceShow(principal)),
+      ...unique(query.hosts).map((fqdn) => hostShow(fqdn)),
+      ...unique(query.services).map((principal) => serviceShow(principal)),
     ];
     if (query.hostsOfInstance) commands.push(hostFind(`instance=${query.hostsOfInstance}`, { all: true, no_members: false, sizelimit: 0 }));
     if (query.servicesManagedBy?.length) commands.push(serviceFind(undefined, { man_by_host: [...query.servicesManagedBy], no_members: false, sizelimit: 0 }));
     if (query.recordsWithAddress) commands.push(dnsrecordFind(this.#zone, undefined, { arecord: [query.recordsWithAddress] }));
+    return commands;
+  }
 
-    const items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+  /** The items of #readCommands(query), in the same order, as the domain's read result. */
+  #readResult(query: ReadQuery, items: readonly BatchItem[]): ReadResult {
     let i = 0;
     const take = () => items[i++]!;
     const hostMap = new Map<string, HostState | null>();
-    for (const fqdn of hosts) hostMap.set(fqdn, entryOrNull(take(), (e) => toHost(e)));
+    for (const fqdn of unique(query.hosts)) hostMap.set(fqdn, entryOrNull(take(), (e) => toHost(e)));
     const serviceMap = new Map<string, ServiceState | null>();
-    for (const principal of services) serviceMap.set(principal, entryOrNull(take(), (e) => toService(e, principal)));
+    for (const principal of unique(query.services)) serviceMap.set(principal, entryOrNull(take(), (e) => toService(e, principal)));
     const hostsOfInstance = query.hostsOfInstance ? found(take()).map((e) => toHost(e)) : [];
     const servicesManagedBy = query.servicesManagedBy?.length ? found(take()).map((e) => toService(e, '')) : [];
     const recordsWithAddress = query.recordsWithAddress
@@ -118,23 +137,26 @@ export class FreeIpaDirectory implements Directory {
     return { hosts: hostMap, services: serviceMap, hostsOfInstance, servicesManagedBy, recordsWithAddress };
   }
 
-  async write(ops: readonly WriteOp[], deadline: number): Promise<WriteResult[]> {
-    if (ops.length === 0) return [];
-    const commands = ops.map((op) => this.#command(op));
-    let items: BatchItem[];
+  /**
+   * One round trip: a lone command as itself, several as one batch. A write
+   * whose answer was lost is the domain's WriteOutcomeUnknown: it re-plans
+   * from a fresh read (a batch holding writes is never resent as is).
+   */
+  async #send(commands: readonly IpaCommand<unknown>[], deadline: number, options?: DirectoryCallOptions): Promise<BatchItem[]> {
+    if (commands.length === 0) return [];
+    const opts = { deadline, priority: options?.urgency === 'repeat' ? PRIORITY.low : PRIORITY.normal };
     try {
-      items = commands.length === 1 ? [await this.#single(commands[0]!, deadline)] : await this.#client.batch(commands, { deadline });
+      return commands.length === 1 ? [await this.#single(commands[0]!, opts)] : await this.#client.batch(commands, opts);
     } catch (error) {
       if (error instanceof FreeIpaOutcomeUnknownError) throw new WriteOutcomeUnknown(error.message, { cause: error });
       throw error;
     }
-    return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
   }
 
   /** One command needs no batch envelope: same round trip, simpler for FreeIPA. */
-  async #single(command: IpaCommand<unknown>, deadline: number): Promise<BatchItem> {
+  async #single(command: IpaCommand<unknown>, opts: { deadline: number; priority: Priority }): Promise<BatchItem> {
     try {
-      return { ok: true, result: (await this.#client.call(command, { deadline })) as Record<string, unknown> };
+      return { ok: true, result: (await this.#client.call(command, opts)) as Record<string, unknown> };
     } catch (error) {
       if (error instanceof FreeIpaError) return { ok: false, error };
       throw error;
@@ -187,6 +209,14 @@ export class FreeIpaDirectory implements Directory {
     if (fqdn === this.#zone) return '@';
     return fqdn.endsWith(`.${this.#zone}`) ? fqdn.slice(0, -(this.#zone.length + 1)) : `${fqdn}.`;
   }
+}
+
+function unique(values: readonly string[] | undefined): string[] {
+  return [...new Set(values ?? [])];
+}
+
+function writeResults(ops: readonly WriteOp[], items: readonly BatchItem[]): WriteResult[] {
+  return items.map((item, index) => memberFailure(ops[index]!, item) ?? (item.ok ? { ok: true } : { ok: false, error: toRefusal(item.error) }));
 }
 
 /**

@@ -137,6 +137,18 @@ export class FreeIpaTimeoutError extends FreeIpaUnavailableError {
   }
 }
 
+/**
+ * Refused before being sent: the calls queued ahead of this one would not
+ * leave it time to finish before its deadline. `retryAfterMs` is when the
+ * queue should have drained.
+ */
+export class FreeIpaSaturatedError extends FreeIpaTimeoutError {
+  constructor(message: string, readonly retryAfterMs: number, readonly waitedMs = 0) {
+    super(message);
+    this.name = 'FreeIpaSaturatedError';
+  }
+}
+
 /** Login was refused: wrong password, unknown principal, bad keytab. Retrying will not help. */
 export class FreeIpaAuthError extends Error {
   constructor(message: string, readonly reason?: string, options?: { cause?: unknown }) {

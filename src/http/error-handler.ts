@@ -8,7 +8,7 @@
 import type { Middleware } from 'koa';
 import { DirectoryRefusal, WriteOutcomeUnknown } from '../domain/errors.js';
 import { DependencyUnavailable, ServiceError } from '../errors.js';
-import { FreeIpaAuthError, FreeIpaError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../freeipa/errors.js';
+import { FreeIpaAuthError, FreeIpaError, FreeIpaSaturatedError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../freeipa/errors.js';
 import type { Logger } from '../log/logger.js';
 
 export interface ErrorBody {
@@ -20,13 +20,16 @@ export function errorHandler(logger: Logger): Middleware {
     try {
       await next();
     } catch (raw) {
-      const { status, title, message, field, expose } = classify(raw);
+      const { status, title, message, field, expose, retryAfterSeconds } = classify(raw);
       const log = ctx.state['log'] as Logger | undefined ?? logger;
-      if (status >= 500) log.error('request failed', { status, error: raw instanceof Error ? raw : String(raw), cause: raw instanceof Error ? String(raw.cause ?? '') : undefined });
+      // Shedding under a boot storm is expected behaviour, not a fault: one warning line, no stack.
+      if (raw instanceof FreeIpaSaturatedError) log.warn('request shed: FreeIPA saturated', { status, reason: raw.message });
+      else if (status >= 500) log.error('request failed', { status, error: raw instanceof Error ? raw : String(raw), cause: raw instanceof Error ? String(raw.cause ?? '') : undefined });
       else log.info('request refused', { status, reason: message });
       ctx.status = status;
       ctx.type = 'application/json';
       if (status === 401) ctx.set('WWW-Authenticate', String(ctx.state['wwwAuthenticate'] ?? 'Keystone'));
+      if (retryAfterSeconds !== undefined) ctx.set('Retry-After', String(retryAfterSeconds));
       const body: ErrorBody = { error: { code: status, title, message: expose ? message : 'The server could not complete the request.' } };
       if (field && expose) body.error.field = field;
       if (typeof ctx.state['requestId'] === 'string') body.error.request_id = ctx.state['requestId'];
@@ -35,7 +38,7 @@ export function errorHandler(logger: Logger): Middleware {
   };
 }
 
-function classify(raw: unknown): { status: number; title: string; message: string; field?: string; expose: boolean } {
+function classify(raw: unknown): { status: number; title: string; message: string; field?: string; expose: boolean; retryAfterSeconds?: number } {
   if (raw instanceof DependencyUnavailable) {
     return { status: raw.status, title: raw.code, message: `${dependencyName(raw.dependency)} is unavailable`, expose: true };
   }
@@ -45,6 +48,11 @@ function classify(raw: unknown): { status: number; title: string; message: strin
   if (raw instanceof ServiceError) {
     const field = 'field' in raw && typeof raw.field === 'string' ? raw.field : undefined;
     return { status: raw.status, title: raw.code, message: raw.message, expose: raw.expose, ...(field ? { field } : {}) };
+  }
+  // Before the timeout it is: refused at once because FreeIPA could not have answered in time.
+  if (raw instanceof FreeIpaSaturatedError) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(raw.retryAfterMs / 1000));
+    return { status: 503, title: 'freeipa_saturated', message: `FreeIPA is saturated: it could not have answered before the deadline; retry after ${retryAfterSeconds} s`, expose: true, retryAfterSeconds };
   }
   if (raw instanceof FreeIpaTimeoutError) return { status: 504, title: 'timeout', message: 'FreeIPA did not answer in time', expose: true };
   if (raw instanceof FreeIpaUnavailableError || raw instanceof WriteOutcomeUnknown) return { status: 503, title: 'dependency_unavailable', message: 'FreeIPA is unavailable', expose: true };

@@ -4,6 +4,7 @@
  */
 import type { Middleware } from 'koa';
 import { HostConflict } from '../errors.js';
+import { FreeIpaSaturatedError } from '../freeipa/errors.js';
 import type { JoinService } from '../domain/join.js';
 import type { Logger } from '../log/logger.js';
 import { readJsonObject } from './body.js';
@@ -27,7 +28,7 @@ export function joinAction(options: JoinActionOptions): { measure: Middleware; e
       await next();
       metrics.requests.inc({ outcome: String(ctx.state['outcome'] ?? 'unknown') });
     } catch (error) {
-      metrics.requests.inc({ outcome: error instanceof HostConflict ? 'conflict' : `error_${(error as { status?: number }).status ?? 500}` });
+      metrics.requests.inc({ outcome: error instanceof HostConflict ? 'conflict' : error instanceof FreeIpaSaturatedError ? 'saturated' : `error_${(error as { status?: number }).status ?? 500}` });
       if (error instanceof HostConflict) metrics.conflicts.inc();
       throw error;
     } finally {
@@ -47,7 +48,7 @@ export function joinAction(options: JoinActionOptions): { measure: Middleware; e
       metrics.serviceProblems.inc(undefined, result.problems.length);
       log.warn('service requests not honoured', { instance: request.instanceId, problems: result.problems });
     }
-    log.info('join', { instance: request.instanceId, project: request.projectId, outcome: result.outcome, fqdn: 'hostname' in result.answer ? result.answer.hostname : undefined, writes: result.writes });
+    log.info('join', { instance: request.instanceId, project: request.projectId, outcome: result.outcome, fqdn: 'hostname' in result.answer ? result.answer.hostname : undefined, writes: result.writes, ...(result.cached ? { cached: true } : {}) });
     ctx.status = 200;
     ctx.type = 'application/json; charset=utf-8';
     ctx.body = result.answer;

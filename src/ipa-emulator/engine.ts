@@ -167,7 +167,6 @@ export class Engine {
     }
     if (!internal) {
       this.stats.commands.set(def.name, (this.stats.commands.get(def.name) ?? 0) + 1);
-      if (def.write) this.stats.writes++;
     }
     const ctx: CommandContext = {
       env: this.env,
@@ -182,6 +181,8 @@ export class Engine {
       randomPassword: this.randomPassword,
     };
     const result = await def.run(ctx, params);
+    // Counted once it succeeded: a refused write (DuplicateEntry, ACIError) changed nothing.
+    if (!internal && def.write) this.stats.writes++;
     if (added.length && !Array.isArray(result) && hasCapability(version, 'messages')) {
       const existing = Array.isArray(result.messages) ? (result.messages as IpaMessage[]) : [];
       return { ...result, messages: [...existing, ...added] };

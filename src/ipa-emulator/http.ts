@@ -48,6 +48,8 @@ export interface HttpFrontOptions {
   /** The port clients reach us on, for redirects. */
   readonly port: () => number;
   readonly maxBodyBytes?: number;
+  /** Runs each JSON-RPC request (the capacity model); absent: at once. */
+  readonly serve?: () => ((body: string, run: () => Promise<RpcResponse>) => Promise<RpcResponse>) | null;
 }
 
 const EXEMPT = new Set(['/ipa/session/login_password', '/ipa/session/change_password', '/ipa/session/sync_token', '/ipa/i18n_messages']);
@@ -207,15 +209,18 @@ export function createRequestHandler(opts: HttpFrontOptions) {
       const name = viaSession ? 'session/json' : 'json';
       response = { ...base, result: null, error: new CommandError(`unknown command '${name}'`, { name }).toJSON() };
     } else {
-      response = await engine.handleJson(body, {
-        principal: who.principal,
-        session: {
-          logout: () => {
-            sessions.delete(who.cookie);
-            loggedOut = true;
+      const run = () =>
+        engine.handleJson(body, {
+          principal: who.principal,
+          session: {
+            logout: () => {
+              sessions.delete(who.cookie);
+              loggedOut = true;
+            },
           },
-        },
-      });
+        });
+      const serve = opts.serve?.();
+      response = serve ? await serve(body, run) : await run();
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', ...authHeaders(who) };
     if (loggedOut) headers['Set-Cookie'] = `${COOKIE_NAME}=MagBearerToken=; path=/ipa; httponly; secure`;

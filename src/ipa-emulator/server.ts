@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { CertificateAuthority } from './ca/authority.js';
+import { CapacityModel, type CapacityOptions, type CapacityStats } from './capacity.js';
 import { Engine } from './engine.js';
 import { simulateEnrollment, type EnrollmentResult } from './enrollment.js';
 import { createRequestHandler, type Authenticators, type HttpStats } from './http.js';
@@ -38,6 +39,8 @@ export interface IpaEmulatorOptions {
   /** Cookie session lifetime; FreeIPA's follows the ticket life, 24 h by default. */
   readonly sessionLifetimeMs?: number;
   readonly latencyMs?: number;
+  /** FreeIPA's workers and service times (capacity.ts); absent: every request at once. */
+  readonly capacity?: CapacityOptions;
   /** Principals allowed to change state (others get ACIError); absent: all. */
   readonly writers?: readonly string[];
   readonly randomPassword?: () => string;
@@ -57,7 +60,7 @@ export interface EmulatorCounters {
   readonly logins: number;
   /** Every HTTP request. */
   readonly requests: number;
-  /** Commands that change state, each batch item counted. */
+  /** Commands that changed state, each batch item counted; a refused one (DuplicateEntry...) is not. */
   readonly writes: number;
   /** Commands run, by name (batch items included, `batch` itself too). */
   readonly commands: Readonly<Record<string, number>>;
@@ -73,6 +76,10 @@ export interface IpaEmulator {
   /** `https://<serverName>:<port>/ipa` (or http:// without TLS). */
   readonly url: string;
   setLatency(ms: number): void;
+  /** Serves JSON-RPC as FreeIPA's few workers do (capacity.ts); null: every request at once. */
+  setCapacity(options: CapacityOptions | null): void;
+  /** The capacity model's counters; null without one. */
+  capacityStats(): CapacityStats | null;
   setMode(mode: EmulatorMode): Promise<void>;
   readonly mode: EmulatorMode;
   /** Ends every cookie session now: the next session call gets 401. */
@@ -107,13 +114,25 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
   const sessions = new SessionTable(opts.sessionLifetimeMs ?? 24 * 3600 * 1000);
   const stats: HttpStats = { roundTrips: 0, logins: 0, requests: 0 };
   let latencyMs = opts.latencyMs ?? 0;
+  const model = (options: CapacityOptions) => new CapacityModel(options, (method) => engine.lookup(method)?.write === true);
+  let capacity: CapacityModel | null = opts.capacity ? model(opts.capacity) : null;
   let mode: EmulatorMode = 'up';
   let port = opts.port ?? 0;
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const held = new Set<ServerResponse>();
 
-  const handler = createRequestHandler({ engine, sessions, authenticators: opts.authenticators, stats, port: () => port });
+  const handler = createRequestHandler({
+    engine,
+    sessions,
+    authenticators: opts.authenticators,
+    stats,
+    port: () => port,
+    serve: () => {
+      const current = capacity;
+      return current ? (body, run) => current.serve(body, run) : null;
+    },
+  });
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
     if (mode === 'hang') {
@@ -187,6 +206,12 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
     },
+    setCapacity(options) {
+      capacity = options ? model(options) : null;
+    },
+    capacityStats() {
+      return capacity?.stats ?? null;
+    },
     async setMode(next) {
       if (next === mode) return;
       const previous = mode;
@@ -224,6 +249,7 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
       stats.logins = 0;
       stats.requests = 0;
       engine.resetStats();
+      capacity?.resetStats();
     },
     getHost(fqdn) {
       return store.get(dnOf.host(env, fqdn.toLowerCase().replace(/\.$/, '')));

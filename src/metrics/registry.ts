@@ -53,6 +53,20 @@ export class Registry {
     });
   }
 
+  /** Counters of one label read at scrape time ({label value: count}), for counts kept elsewhere. */
+  countersOf(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
+      },
+    });
+  }
+
   /** Gauges read at scrape time whose label sets change (the FreeIPA servers DNS names): series no longer read are dropped. */
   gaugesOf<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => ReadonlyArray<{ labels: Record<L, string>; value: number }>): void {
     new Gauge({

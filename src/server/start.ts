@@ -17,7 +17,7 @@ import { FreeIpaDirectory } from '../freeipa/directory.js';
 import { createApp, type ReadinessCheck } from '../http/app.js';
 import { Readiness } from '../http/readiness.js';
 import type { Authorize } from '../http/authenticate.js';
-import { createServerMetrics, type ServerMetrics } from '../http/http-metrics.js';
+import { createServerMetrics, watchFreeIpaQueue, type ServerMetrics } from '../http/http-metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenValidator } from '../openstack/caller.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
@@ -58,6 +58,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   if (freeipa) {
     metrics.countFreeIpa(() => freeipa.stats);
     metrics.freeIpaServers(() => freeipa.servers());
+    watchFreeIpaQueue(freeipa, metrics);
   }
   const openstack = overrides.images && overrides.projects && overrides.tokens !== undefined ? null : openStackFromConfig(config, logger, overrides.openstack);
   const images = overrides.images ?? imagePort(openstack!.images);
@@ -66,7 +67,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
   const otp = overrides.otp ?? OtpMinter.fromFile(config.enrollment.otpSecretFile);
   // Learnt before the first join, so an over-long host name is refused without a FreeIPA call of its own.
   await directory.maxHostnameLength(Date.now() + Math.min(config.freeipa.timeoutMs, 3000));
-  const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }) });
+  const join = new JoinService({ directory, images, projects, otp, policy: enrollmentPolicy(config, directory.realm), logger: logger.child({ component: 'join' }), answerTtlMs: config.server.joinCacheTtlMs });
 
   const checks: ReadinessCheck[] = overrides.readiness ? [...overrides.readiness] : [
     {

@@ -34,10 +34,10 @@ export async function startCertificateWorld(ca: boolean): Promise<CertificateWor
   const config = await env.config(
     [
       '[notifications]',
-      `queue = ${queue}`,
+      `retry_queue_prefix = ${queue}`,
       `dead_letter_queue = ${queue}.dead`,
       `exchanges = ${exchange}`,
-      'topics = versioned_notifications',
+      `topics = ${queue}`,
       'retry_initial = 0.2',
       'retry_max = 1',
       'drain_timeout = 5',
@@ -63,10 +63,10 @@ export async function startCertificateWorld(ca: boolean): Promise<CertificateWor
       const data = message['payload']['nova_object.data'];
       data['uuid'] = instanceId;
       data['host_name'] = hostname;
-      broker.channel.publish(exchange, fixture.routingKey, osloBody(message), { contentType: 'application/json' });
+      broker.channel.publish(exchange, `${queue}.info`, osloBody(message), { contentType: 'application/json' });
     },
     async stop() {
-      await broker.channel.deleteQueue(queue).catch(() => undefined);
+      for (const q of [`${queue}.info`, `${queue}.error`]) await broker.channel.deleteQueue(q).catch(() => undefined);
       await broker.channel.deleteQueue(`${queue}.dead`).catch(() => undefined);
       await broker.channel.deleteExchange(exchange).catch(() => undefined);
       await broker.model.close().catch(() => undefined);
