@@ -9,6 +9,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,7 +154,17 @@ test('resync_interval = 0 (the default) starts nothing', async (t) => {
 });
 
 test('a periodic run with the listener\'s lifecycle removes a stale host and keeps the live one', async (t) => {
-  const config = loadConfigFile(await writeStackConfig({ dir: await mkdtemp(join(dir, 'r-')), stack, openstack })).config;
+  // The default [ldap] section: GSSAPI with the keytab, the server named as in its ldap/ principal.
+  const config = loadConfigFile(
+    await writeStackConfig({
+      dir: await mkdtemp(join(dir, 'r-')),
+      stack,
+      openstack,
+      unset: ['ldap.auth', 'ldap.bind_dn', 'ldap.bind_password_file'],
+      set: { 'ldap.url': stack.ldap!.urlByName },
+    }),
+  ).config;
+  t.is(config.ldap.auth, 'gssapi');
   const client = new FreeIpaClient({
     url: stack.url,
     server: stack.serverName,
@@ -196,6 +207,7 @@ test('a periodic run with the listener\'s lifecycle removes a stale host and kee
     logger,
     lifecycle,
     directory,
+    ldapLookup: stack.lookup as unknown as LookupFunction,
     url: AMQP,
     intervalMs: 300,
     lockQueue: uniqueQueue(),

@@ -144,10 +144,15 @@
 #   records name.
 # @param ldap_starttls
 #   [ldap] starttls: Use StartTLS on an ldap:// URL.
+# @param ldap_auth
+#   [ldap] auth: How resync binds to FreeIPA's LDAP. gssapi: SASL GSSAPI with [DEFAULT] keytab as
+#   [freeipa] principal (needs ldaps:// or starttls, and the server's host name in the URL); simple:
+#   bind_dn with bind_password_file (a system account, ipa sysaccount-add from FreeIPA 4.13);
+#   anonymous: FreeIPA shows anonymous binds no hosts or services, so resync would see none.
 # @param ldap_bind_dn
-#   [ldap] bind_dn: DN to bind as (a sysaccount); empty means anonymous.
+#   [ldap] bind_dn: DN to bind as with auth = simple (a system account).
 # @param ldap_bind_password_file
-#   [ldap] bind_password_file: File holding the bind password.
+#   [ldap] bind_password_file: File holding the bind password for auth = simple.
 # @param ldap_base_dn
 #   [ldap] base_dn: Suffix, default derived from the domain (dc=example,dc=com).
 # @param ldap_page_size
@@ -366,6 +371,7 @@ class novajoin (
   Integer[1, 512] $freeipa_max_concurrency = 32,
   Array[String[1]] $ldap_url = [],
   Boolean $ldap_starttls = false,
+  Enum['gssapi', 'simple', 'anonymous'] $ldap_auth = 'gssapi',
   String $ldap_bind_dn = '',
   String $ldap_bind_password_file = '',
   String $ldap_base_dn = '',

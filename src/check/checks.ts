@@ -288,8 +288,15 @@ export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
 }
 
 export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
-  const { ldap } = ctx.config;
-  const what = `LDAP ${ldap.url || '(no [ldap] url)'} ${ldap.bindDn ? `as ${ldap.bindDn}` : 'anonymously'} reads ${'cn=computers,cn=accounts,' + ldap.baseDn}`;
+  const { ldap, freeipa } = ctx.config;
+  const how =
+    ldap.auth === 'gssapi'
+      ? `with GSSAPI (keytab ${freeipa.keytab}${freeipa.principal ? `, ${freeipa.principal}` : ''})`
+      : ldap.auth === 'simple'
+        ? `as ${ldap.bindDn || '(no bind_dn)'}`
+        : 'anonymously';
+  const base = `cn=computers,cn=accounts,${ldap.baseDn}`;
+  const what = `LDAP ${ldap.url || '(no [ldap] url)'} ${how} reads ${base}`;
   if (!ldap.url && ldap.urls.length === 0 && !ctx.config.freeipa.discover) return { ok: false, what, why: 'neither [ldap] url nor [freeipa] server (for ldaps://<server>) is set', fix: 'set [freeipa] server, or [ldap] url' };
   let inventory;
   try {
@@ -298,24 +305,32 @@ export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
     return fail(what, error, 'check the [ldap] section');
   }
   try {
-    await withDeadline(ctx.timeoutMs, async () => {
+    const boundAs = await withDeadline(ctx.timeoutMs, async () => {
+      const dn = await inventory.whoami();
       for await (const host of inventory.hosts()) {
         void host;
         break;
       }
+      return dn;
     });
-    return { ok: true, what };
+    if (ldap.auth === 'anonymous') return { ok: true, what: `${what} (anonymous: FreeIPA shows anonymous binds no hosts or services)` };
+    return { ok: true, what: `${what}, bound as ${boundAs || '(the server did not say)'}` };
   } catch (error) {
-    const fix =
-      error instanceof LdapAuthError
-        ? 'check [ldap] bind_dn and bind_password_file'
-        : error instanceof LdapTlsError
-          ? `make [freeipa] ca_file (${ctx.config.freeipa.caFile}) FreeIPA's CA`
-          : error instanceof LdapUnavailableError || error instanceof CheckTimeout
-            ? 'check [ldap] url and that the directory is reachable from here'
-            : 'check the [ldap] section';
-    return fail(what, error, fix);
+    return fail(what, error, ldapFix(error, ctx.config));
   } finally {
     await inventory.close();
   }
+}
+
+function ldapFix(error: unknown, config: Config): string {
+  if (error instanceof LdapAuthError) {
+    return config.ldap.auth === 'gssapi'
+      ? `check [DEFAULT] keytab (${config.freeipa.keytab}) and [freeipa] principal, and that [ldap] url names the server as in its ldap/<host> principal; \`novajoin ipa-setup --rotate-keytab\` fetches a new keytab`
+      : 'check [ldap] bind_dn and bind_password_file';
+  }
+  if (error instanceof LdapTlsError) return `make [freeipa] ca_file (${config.freeipa.caFile}) FreeIPA's CA`;
+  if (error instanceof LdapUnavailableError || error instanceof CheckTimeout) {
+    return config.ldap.auth === 'gssapi' ? 'check [ldap] url, that the directory and the KDC are reachable from here' : 'check [ldap] url and that the directory is reachable from here';
+  }
+  return 'check the [ldap] section';
 }

@@ -114,6 +114,8 @@ export async function run(argv: string[]): Promise<number> {
       const owner = await giveKeytabTo(keytab, values['keytab-owner']);
       say(owner.changed ? `owner   keytab ${keytab} is ${owner.owner}'s, mode 0600` : `warning keytab ${keytab}: ${owner.why}`);
     }
+    // FreeIPA lets every authenticated bind read hosts and services: the keytab is all resync's LDAP bind needs.
+    if (config.ldap.auth === 'gssapi') say(`ready   LDAP reads for resync bind with GSSAPI as ${principal} (no extra right needed)`);
     return 0;
   } catch (error) {
     const { lines, status } = describeFailure(error, EXIT_FINDINGS);

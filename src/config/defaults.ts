@@ -87,8 +87,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   // ---- [ldap]: inventory reads for resync.
   o({ section: 'ldap', name: 'url', type: 'list', default: [], help: 'LDAP URL of FreeIPA, or several tried in order. Default ldaps://<server> for each [freeipa] server (ldap://<server> with starttls); with discover = true, each server the SRV records name.' }),
   o({ section: 'ldap', name: 'starttls', type: 'bool', default: false, help: 'Use StartTLS on an ldap:// URL.' }),
-  o({ section: 'ldap', name: 'bind_dn', type: 'string', default: '', help: 'DN to bind as (a sysaccount); empty means anonymous.' }),
-  o({ section: 'ldap', name: 'bind_password_file', type: 'string', default: '', help: 'File holding the bind password.' }),
+  o({ section: 'ldap', name: 'auth', type: 'enum', default: 'gssapi', choices: ['gssapi', 'simple', 'anonymous'], help: 'How resync binds to FreeIPA\'s LDAP. gssapi: SASL GSSAPI with [DEFAULT] keytab as [freeipa] principal (needs ldaps:// or starttls, and the server\'s host name in the URL); simple: bind_dn with bind_password_file (a system account, ipa sysaccount-add from FreeIPA 4.13); anonymous: FreeIPA shows anonymous binds no hosts or services, so resync would see none.' }),
+  o({ section: 'ldap', name: 'bind_dn', type: 'string', default: '', help: 'DN to bind as with auth = simple (a system account).' }),
+  o({ section: 'ldap', name: 'bind_password_file', type: 'string', default: '', help: 'File holding the bind password for auth = simple.' }),
   o({ section: 'ldap', name: 'base_dn', type: 'string', default: '', help: 'Suffix, default derived from the domain (dc=example,dc=com).' }),
   o({ section: 'ldap', name: 'page_size', type: 'int', default: 500, min: 1, max: 10000, help: 'Entries per page of the paged search.' }),
   o({ section: 'ldap', name: 'timeout', type: 'float', default: 30, min: 0.1, help: 'Seconds for an LDAP connect and for one operation.' }),

@@ -221,6 +221,7 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       url: ldapUrls[0] ?? '',
       urls: ldapUrls,
       starttls: ldapStarttls,
+      auth: s('ldap', 'auth') as 'gssapi' | 'simple' | 'anonymous',
       bindDn: s('ldap', 'bind_dn'),
       bindPasswordFile: s('ldap', 'bind_password_file'),
       baseDn: s('ldap', 'base_dn') || domain.split('.').map((part) => `dc=${part}`).join(','),

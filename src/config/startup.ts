@@ -66,7 +66,13 @@ export function startupProblems(config: Config, needs: readonly Need[]): Startup
   }
   if (want.has('ldap')) {
     if (!ldap.url && ldap.urls.length === 0 && !freeipa.discover) problem('ldap', 'url', 'must be set, or [freeipa] server (then ldaps://<server>)');
-    if (ldap.bindDn) secretFile(ldap.bindPasswordFile, 'ldap', 'bind_password_file', `bind_dn ${ldap.bindDn} needs it`, problem);
+    if (ldap.auth === 'simple') {
+      // Without a DN the bind would be anonymous, and FreeIPA shows anonymous binds no host.
+      if (!ldap.bindDn) problem('ldap', 'bind_dn', 'auth = simple needs bind_dn and bind_password_file (a FreeIPA system account); without them the bind is anonymous and FreeIPA shows it no hosts. Use auth = gssapi (the default) to bind with [DEFAULT] keytab, or auth = anonymous if anonymous reads are really meant');
+      else secretFile(ldap.bindPasswordFile, 'ldap', 'bind_password_file', `bind_dn ${ldap.bindDn} needs it`, problem);
+    } else if (ldap.auth === 'gssapi' && ldap.bindDn) {
+      problem('ldap', 'bind_dn', 'is used with auth = simple only; set [ldap] auth = simple to bind as it, or remove it to bind with GSSAPI and [DEFAULT] keytab');
+    }
   }
   return problems;
 }

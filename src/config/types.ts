@@ -96,6 +96,8 @@ export interface Config {
     /** Configured or derived from [freeipa] server; empty with discovery and no [ldap] url (the SRV targets are used). */
     readonly urls: readonly string[];
     readonly starttls: boolean;
+    /** gssapi: the service keytab ([DEFAULT] keytab, [freeipa] principal); simple: bindDn; anonymous only when asked for. */
+    readonly auth: 'gssapi' | 'simple' | 'anonymous';
     readonly bindDn: string;
     readonly bindPasswordFile: string;
     readonly baseDn: string;

@@ -19,6 +19,7 @@ import { cookieFromLogin } from './auth.js';
 import type { HttpsTransport } from './transport.js';
 import { FreeIpaAuthError, FreeIpaUnavailableError } from './errors.js';
 import { raceDeadline } from './deadline.js';
+import { KDC_UNREACHABLE, keytabName, loadKerberos, privateCcache, useCredentials, withGssLock } from './gss.js';
 
 export interface KerberosAuthOptions {
   /** FreeIPA's FQDN: the service principal is HTTP@<server>. */
@@ -27,29 +28,6 @@ export interface KerberosAuthOptions {
   /** Client principal in the keytab; default its first entry. */
   readonly principal?: string | undefined;
 }
-
-type KerberosModule = typeof import('kerberos');
-
-let kerberosModule: Promise<KerberosModule> | null = null;
-
-/** The native addon loads on first use, so password-only deployments never need it. */
-function loadKerberos(): Promise<KerberosModule> {
-  kerberosModule ??= import('kerberos').then((mod) => ((mod as { default?: KerberosModule }).default ?? mod) as KerberosModule);
-  return kerberosModule;
-}
-
-/** Serializes GSSAPI work of every client in the process: the environment it reads is shared. */
-let gssLock: Promise<unknown> = Promise.resolve();
-let cacheCounter = 0;
-
-function withGssLock<T>(fn: () => Promise<T>): Promise<T> {
-  const run = gssLock.then(fn, fn);
-  gssLock = run.catch(() => undefined);
-  return run;
-}
-
-/** KDC or network trouble: the login may work later, so it is not an auth refusal. */
-const KDC_UNREACHABLE = /Cannot contact any KDC|Cannot find KDC|Connection refused|timed out|Resource temporarily unavailable/i;
 
 export class KerberosAuthenticator implements Authenticator {
   readonly kind = 'kerberos';
@@ -61,9 +39,8 @@ export class KerberosAuthenticator implements Authenticator {
   constructor(options: KerberosAuthOptions) {
     this.#options = options;
     this.identity = options.principal || `the first principal of ${options.keytab}`;
-    this.#keytab = /^[A-Z]+:/.test(options.keytab) ? options.keytab : `FILE:${options.keytab}`;
-    cacheCounter += 1;
-    this.#ccache = `MEMORY:novajoin-${process.pid}-${cacheCounter}`;
+    this.#keytab = keytabName(options.keytab);
+    this.#ccache = privateCcache();
   }
 
   async login(http: HttpsTransport, deadline: number): Promise<string> {
@@ -96,8 +73,7 @@ export class KerberosAuthenticator implements Authenticator {
         throw new FreeIpaAuthError(`cannot read the keytab ${path}: ${(error as Error).message}`, 'keytab', { cause: error });
       }
     }
-    process.env['KRB5_CLIENT_KTNAME'] = this.#keytab;
-    process.env['KRB5CCNAME'] = this.#ccache;
+    useCredentials(this.#keytab, this.#ccache);
     const kerberos = await loadKerberos();
     try {
       const client = await kerberos.initializeClient(`HTTP@${this.#options.server}`, {

@@ -11,26 +11,16 @@
  * against the configured CA file. Every network step has a deadline.
  */
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import {
-  AndFilter,
-  BusyError,
-  Client,
-  ConfidentialityRequiredError,
-  EqualityFilter,
-  type Filter,
-  InappropriateAuthError,
-  InvalidCredentialsError,
-  OrFilter,
-  ResultCodeError,
-  StrongAuthRequiredError,
-  SubstringFilter,
-  TimeLimitExceededError,
-  UnavailableError,
-  type Entry,
-} from 'ldapts';
+import { AndFilter, Client, EqualityFilter, type Filter, OrFilter, SubstringFilter, type Entry } from 'ldapts';
 import { BINDING_PREFIX } from '../domain/binding.js';
+import { keytabName, privateCcache } from './gss.js';
+import { checkGssapiUrl, withLookup } from './ldap-connect.js';
+import { classify, LdapInventoryError, LdapUnavailableError, withDeadline } from './ldap-errors.js';
+import { gssapiBind } from './ldap-sasl-gssapi.js';
+
+export { LdapAuthError, LdapInventoryError, LdapTlsError, LdapUnavailableError } from './ldap-errors.js';
 
 export interface InventoryOptions {
   /** ldap://host[:port] or ldaps://host[:port]. */
@@ -45,9 +35,13 @@ export interface InventoryOptions {
   caFile?: string;
   /** Upgrade an ldap:// connection with StartTLS before binding. */
   starttls?: boolean;
-  /** Simple bind as this DN (a system account); anonymous when absent. */
+  /** Simple bind as this DN (a system account); anonymous when absent and without gssapi. */
   bindDn?: string;
   bindPassword?: string;
+  /** SASL GSSAPI bind with this keytab (FreeIPA's service principals), as ldap@<host of the URL>. TLS only. */
+  gssapi?: { keytab: string; principal?: string | undefined };
+  /** Name resolution for the LDAP servers (tests); the system's when absent. */
+  lookup?: LookupFunction;
   /** The directory suffix, e.g. dc=example,dc=com. */
   baseDn: string;
   pageSize: number;
@@ -74,23 +68,6 @@ export interface ServiceRecord {
   managedBy: string[];
 }
 
-/** Base class of the errors of this module. */
-export class LdapInventoryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-/** The directory could not be reached, dropped the connection, was busy, or a deadline passed. Retrying may help. */
-export class LdapUnavailableError extends LdapInventoryError {}
-
-/** The bind was refused (wrong DN or password, or the server demands more). Retrying will not help. */
-export class LdapAuthError extends LdapInventoryError {}
-
-/** The server's certificate did not verify against the configured CA (or its name did not match). */
-export class LdapTlsError extends LdapInventoryError {}
-
 /** The binding marker (src/domain/binding.ts) every host this service created carries. */
 export const DEFAULT_DESCRIPTION_PREFIX = BINDING_PREFIX;
 
@@ -98,62 +75,6 @@ const HOST_ATTRIBUTES = ['fqdn', 'description', 'userClass', 'nsHostLocation', '
 const SERVICE_ATTRIBUTES = ['krbPrincipalName', 'krbCanonicalName', 'managedBy'];
 /** How many managedBy DNs go into one (|(managedBy=...)...) filter. */
 const MANAGED_BY_CHUNK = 100;
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
-  'ECONNABORTED', 'EADDRNOTAVAIL',
-]);
-
-/** "NoSuchObjectError (32): <server text>", without ldapts' filler when the server sent no text. */
-function describeResult(err: ResultCodeError): string {
-  const text = err.message.trim();
-  const name = err.constructor.name === 'Error' ? 'LDAP error' : err.constructor.name;
-  return `${name} (result ${err.code})${text && !/^Code: 0x/.test(text) ? `: ${text}` : ''}`;
-}
-
-/** Classifies whatever ldapts or the socket threw into one of this module's errors. */
-function classify(err: unknown, what: string, caFile?: string): LdapInventoryError {
-  if (err instanceof LdapInventoryError) return err;
-  if (err instanceof InvalidCredentialsError || err instanceof InappropriateAuthError) {
-    return new LdapAuthError(`${what}: invalid credentials`, { cause: err });
-  }
-  if (err instanceof ConfidentialityRequiredError || err instanceof StrongAuthRequiredError) {
-    return new LdapAuthError(`${what}: the server requires a protected connection or stronger authentication (${describeResult(err)})`, { cause: err });
-  }
-  if (err instanceof UnavailableError || err instanceof BusyError || err instanceof TimeLimitExceededError) {
-    return new LdapUnavailableError(`${what}: ${describeResult(err)}`, { cause: err });
-  }
-  if (err instanceof ResultCodeError) {
-    return new LdapInventoryError(`${what}: ${describeResult(err)}`, { cause: err });
-  }
-  const e = err as NodeJS.ErrnoException | undefined;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = e?.message ?? String(err);
-  if (/CERT|SIGNATURE|ISSUER|ALTNAME|^ERR_TLS_|^ERR_SSL_/.test(code) || /certificate/i.test(message)) {
-    const against = caFile ? `the CA file ${caFile}` : 'the system trust store';
-    return new LdapTlsError(`${what}: TLS verification failed against ${against} (${code ? `${code}: ` : ''}${message})`, { cause: err });
-  }
-  if (UNAVAILABLE_CODES.has(code) || /timeout|timed out|socket|connection closed|not established/i.test(message)) {
-    return new LdapUnavailableError(`${what}: ${code || message}`, { cause: err });
-  }
-  return new LdapInventoryError(`${what}: ${message}`, { cause: err });
-}
-
-/** Rejects with LdapUnavailableError after ms; runs onTimeout first (to tear the socket down). */
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new LdapUnavailableError(`${what}: no answer within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Attribute values by lower-cased name: servers may echo names in any case. */
 function values(entry: Entry, name: string): string[] {
@@ -184,6 +105,7 @@ export class LdapInventory {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private pages = 0;
+  private readonly ccache: string;
   private entries = 0;
   /** The server of the open connection, for messages. */
   private current: string;
@@ -201,8 +123,28 @@ export class LdapInventory {
     // A DN with an empty password is an "unauthenticated bind" (RFC 4513 5.1.2): it would
     // quietly act as anonymous. Refuse the configuration instead.
     if (options.bindDn && !options.bindPassword) throw new LdapInventoryError('bindDn is set but bindPassword is empty');
+    if (options.gssapi) {
+      if (options.bindDn) throw new LdapInventoryError('a GSSAPI bind takes no bindDn');
+      if (!options.gssapi.keytab) throw new LdapInventoryError('a GSSAPI bind needs a keytab');
+      for (const raw of [options.url, ...(Array.isArray(options.urls) ? options.urls : [])].filter(Boolean)) checkGssapiUrl(raw, !!options.starttls);
+    }
     this.options = { ...options };
     this.current = options.url;
+    this.ccache = privateCcache();
+  }
+
+  /** The DN the server says this connection is bound as (LDAP Who am I?, RFC 4532); '' when anonymous. */
+  async whoami(): Promise<string> {
+    const client = await this.connection();
+    const what = `LDAP whoami on ${this.current}`;
+    try {
+      const { value } = await client.exop('1.3.6.1.4.1.4203.1.11.3');
+      const id = typeof value === 'string' ? value : value ? Buffer.from(value).toString('utf8') : '';
+      return id.replace(/^dn:\s*/i, '');
+    } catch (err) {
+      this.drop(client);
+      throw classify(err, what, this.options.caFile);
+    }
   }
 
   /** Pages and entries received so far (for resync statistics). */
@@ -322,7 +264,7 @@ export class LdapInventory {
    * StartTLS one (it would silently search as anonymous, or in clear text).
    */
   private reusable(client: Client): boolean {
-    if (this.options.bindDn) return client.isConnected && client.isBound;
+    if (this.options.bindDn || this.options.gssapi) return client.isConnected && client.isBound;
     if (this.options.starttls) return client.isConnected;
     return true;
   }
@@ -351,7 +293,7 @@ export class LdapInventory {
   }
 
   private async connectTo(url: string): Promise<Client> {
-    const { caFile, starttls, bindDn, bindPassword, timeoutMs } = this.options;
+    const { caFile, starttls, bindDn, bindPassword, gssapi, lookup, timeoutMs } = this.options;
     let ca: Buffer | undefined;
     if (caFile) {
       try {
@@ -371,6 +313,7 @@ export class LdapInventory {
       timeout: timeoutMs,
       strictDN: true,
       ...(secure ? { tlsOptions } : {}),
+      ...(lookup ? withLookup(lookup) : {}),
     });
     const abort = () => client.unbind().catch(() => {});
     try {
@@ -380,9 +323,14 @@ export class LdapInventory {
         await withDeadline(client.startTLS(upgrade), timeoutMs, `StartTLS with ${url}`, abort);
       }
       if (bindDn) await client.bind(bindDn, bindPassword);
+      if (gssapi) {
+        const bind = gssapiBind(client, { host, keytab: keytabName(gssapi.keytab), ccache: this.ccache, principal: gssapi.principal });
+        await withDeadline(bind, timeoutMs, `GSSAPI bind to ${url}`, abort);
+      }
     } catch (err) {
       abort();
-      throw classify(err, bindDn ? `LDAP bind to ${url} as ${bindDn}` : `LDAP connection to ${url}`, caFile);
+      const who = bindDn ? ` as ${bindDn}` : gssapi ? ` with GSSAPI as ${gssapi.principal || `the first principal of ${gssapi.keytab}`}` : '';
+      throw classify(err, bindDn || gssapi ? `LDAP bind to ${url}${who}` : `LDAP connection to ${url}`, caFile);
     }
     this.client = client;
     return client;

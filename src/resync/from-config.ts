@@ -4,12 +4,14 @@
  * the OpenStack adapters. `close()` releases every connection.
  */
 import { readFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
+import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import type { Directory } from '../domain/ports.js';
 import { InstanceLifecycle } from '../domain/lifecycle.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
-import { LdapInventory } from '../freeipa/ldap-inventory.js';
+import { LdapInventory, type InventoryOptions } from '../freeipa/ldap-inventory.js';
 import { discoverServers } from '../freeipa/srv.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
@@ -31,10 +33,36 @@ export interface ResyncOverrides {
   /** A lifecycle and directory that already exist (novajoin-notify's): no second FreeIPA session. Both or neither. */
   readonly lifecycle?: Pick<InstanceLifecycle, 'deleted' | 'updated'>;
   readonly directory?: Pick<Directory, 'read' | 'write'>;
+  /** Name resolution for the LDAP servers (tests). */
+  readonly ldapLookup?: LookupFunction;
 }
 
-export function inventoryFromConfig(config: Config): LdapInventory {
+/**
+ * How the inventory binds, from [ldap] auth. FreeIPA shows hosts and services
+ * to authenticated binds only, so a configuration that would end up
+ * anonymous is refused (resync would see no host and report nothing) unless
+ * auth = anonymous says so.
+ */
+export function ldapBindFromConfig(config: Config): Pick<InventoryOptions, 'bindDn' | 'bindPassword' | 'gssapi'> {
+  const { ldap } = config;
+  const where = config.file ?? '<built-in defaults>';
+  if (ldap.auth === 'anonymous') return {};
+  if (ldap.auth === 'simple') {
+    if (!ldap.bindDn) {
+      throw new ConfigError(where, 'ldap', 'bind_dn', 'auth = simple needs bind_dn and bind_password_file (a FreeIPA system account); without them the bind is anonymous and FreeIPA shows it no hosts. Use auth = gssapi (the default) to bind with [DEFAULT] keytab, or auth = anonymous if anonymous reads are really meant');
+    }
+    return { bindDn: ldap.bindDn, bindPassword: readSecretFile(ldap.bindPasswordFile, '[ldap] bind_password_file') };
+  }
+  if (ldap.bindDn) {
+    throw new ConfigError(where, 'ldap', 'bind_dn', 'is used with auth = simple only; set [ldap] auth = simple to bind as it, or remove it to bind with GSSAPI and [DEFAULT] keytab');
+  }
+  if (!config.freeipa.keytab) throw new ConfigError(where, 'DEFAULT', 'keytab', 'must be set for [ldap] auth = gssapi (the service keytab)');
+  return { gssapi: { keytab: config.freeipa.keytab, principal: config.freeipa.principal || undefined } };
+}
+
+export function inventoryFromConfig(config: Config, overrides: { lookup?: LookupFunction } = {}): LdapInventory {
   const { ldap, freeipa } = config;
+  const bind = ldapBindFromConfig(config);
   // With discovery and no [ldap] url, the LDAP servers are the ones the SRV
   // records name: ldap://<target>:<port> (the record's port) with StartTLS,
   // or LDAPS on the target when starttls is off.
@@ -51,7 +79,8 @@ export function inventoryFromConfig(config: Config): LdapInventory {
     // FreeIPA's LDAP certificate comes from the same CA as its HTTPS one.
     caFile: config.freeipa.caFile,
     starttls: ldap.starttls,
-    ...(ldap.bindDn ? { bindDn: ldap.bindDn, bindPassword: readSecretFile(ldap.bindPasswordFile, '[ldap] bind_password_file') } : {}),
+    ...bind,
+    ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
     baseDn: ldap.baseDn,
     pageSize: ldap.pageSize,
     timeoutMs: ldap.timeoutMs,
@@ -59,7 +88,7 @@ export function inventoryFromConfig(config: Config): LdapInventory {
 }
 
 export function resyncFromConfig(config: Config, logger: Logger, overrides: ResyncOverrides = {}): BuiltResync {
-  const inventory = inventoryFromConfig(config);
+  const inventory = inventoryFromConfig(config, overrides.ldapLookup ? { lookup: overrides.ldapLookup } : {});
   const openstack = openStackFromConfig(config, logger, overrides.openstack);
   const projects = projectPort(openstack.projects);
   const policy = enrollmentPolicy(config);

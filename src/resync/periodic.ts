@@ -9,6 +9,7 @@
  * A run is an `--apply` without `--force`: a plan that would remove most
  * hosts (a broken Nova listing, say) is logged and left for an operator.
  */
+import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/types.js';
 import type { InstanceLifecycle } from '../domain/lifecycle.js';
 import type { Directory } from '../domain/ports.js';
@@ -16,7 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { loadBrokerTls } from '../notify/broker-tls.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
 import type { OpenStackOptions } from '../openstack/index.js';
-import { resyncFromConfig } from './from-config.js';
+import { ldapBindFromConfig, resyncFromConfig } from './from-config.js';
 import { QueueLock } from './lock.js';
 import { runResync, type ResyncReport } from './run.js';
 
@@ -29,6 +30,8 @@ export interface PeriodicResyncOptions {
   readonly lifecycle?: Pick<InstanceLifecycle, 'deleted' | 'updated'>;
   readonly directory?: Pick<Directory, 'read' | 'write'>;
   readonly openstack?: OpenStackOptions;
+  /** Name resolution for the LDAP servers (tests). */
+  readonly ldapLookup?: LookupFunction;
   /** AMQP URL; default [DEFAULT] transport_url. */
   readonly url?: string;
   /** Default [notifications] resync_interval; 0 turns it off. */
@@ -53,6 +56,8 @@ export function startPeriodicResync(options: PeriodicResyncOptions): PeriodicRes
   if (!(intervalMs > 0)) {
     return { leader: false, stop: async () => {} };
   }
+  // A bind that would be anonymous (and see no host) fails the listener's start, not each run.
+  if (!options.runOnce) ldapBindFromConfig(config);
   const lock = new QueueLock({
     endpoints: parseTransportUrl(options.url ?? config.notifications.transportUrl, loadBrokerTls(config.notifications.tls)),
     queue: options.lockQueue ?? RESYNC_LOCK_QUEUE,
@@ -131,6 +136,7 @@ function defaultRun(options: PeriodicResyncOptions): (signal: AbortSignal) => Pr
   return async (signal) => {
     const built = resyncFromConfig(options.config, options.logger, {
       ...(options.openstack ? { openstack: options.openstack } : {}),
+      ...(options.ldapLookup ? { ldapLookup: options.ldapLookup } : {}),
       ...(options.lifecycle && options.directory ? { lifecycle: options.lifecycle, directory: options.directory } : {}),
     });
     try {

@@ -153,6 +153,11 @@ export async function startDirSrv(opts: StartDirSrvOptions = {}): Promise<DirSrv
     for (const f of ['slapd-collations.conf', 'certmap.conf']) await copyFile(join(SYSTEM_CONFIG, f), path(`etc/${f}`));
     await writeFile(path('etc/schema/99user.ldif'), 'dn: cn=schema\nobjectclass: top\nobjectclass: ldapSubentry\nobjectclass: subschema\ncn: schema\n');
     await copyFile(join(LDAP_DIR, '70freeipa.ldif'), path('etc/schema/70freeipa.ldif'));
+    // Copies inside the instance directory: ns-slapd (as the dirsrv user under root) reads only its own files.
+    if (opts.kerberos) {
+      await copyFile(opts.kerberos.keytab, path('etc/ldap.keytab'));
+      await copyFile(opts.kerberos.krb5Conf, path('etc/krb5.conf'));
+    }
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -190,8 +195,9 @@ export async function startDirSrv(opts: StartDirSrvOptions = {}): Promise<DirSrv
       const logFd = openSync(path('ns-slapd.out'), 'a');
       const env: Record<string, string> = { ...(process.env as Record<string, string>) };
       if (opts.kerberos) {
-        env.KRB5_KTNAME = `FILE:${opts.kerberos.keytab}`;
-        env.KRB5_CONFIG = opts.kerberos.krb5Conf;
+        env.KRB5_KTNAME = `FILE:${path('etc/ldap.keytab')}`;
+        env.KRB5_CONFIG = path('etc/krb5.conf');
+        env.KRB5RCACHEDIR = path('tmp');
       }
       const proc = spawn('/usr/sbin/ns-slapd', ['-D', path('etc'), '-i', path('run/pid'), '-d', '0'], { stdio: ['ignore', logFd, logFd], env });
       closeSync(logFd);

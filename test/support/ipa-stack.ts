@@ -66,6 +66,8 @@ export interface StackLdap {
   readonly caFile: string;
   readonly bindDn: string;
   readonly bindPassword: string;
+  /** ldap://ipa.example.test:<port>: the name GSSAPI binds need (ldap/ipa.example.test is in 389-ds's keytab). */
+  readonly urlByName: string;
 }
 
 export type LookupFn = (
@@ -196,6 +198,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     const replicaNames = (opts.replicas ?? []).map((n) => n.toLowerCase());
     for (const name of [serverName, ...replicaNames]) await kdc.addPrincipal(`HTTP/${name}`);
     await kdc.addPrincipal(clientPrincipal);
+    await kdc.addPrincipal(`ldap/${serverName}`);
     await kdc.addPrincipal('admin', { password: adminPassword });
     await kdc.addPrincipal('auditor', { password: readOnlyPassword });
     const httpKeytab = await kdc.keytab([serverName, ...replicaNames].map((n) => `HTTP/${n}`), join(dir, 'http.keytab'));
@@ -210,7 +213,8 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     let store: IpaStore;
     let ldapAccess: StackLdap | null = null;
     if ((opts.store ?? 'ldap') === 'ldap') {
-      dirsrv = await startDirSrv({ domain, realm });
+      const ldapKeytab = await kdc.keytab([`ldap/${serverName}`], join(dir, 'ldap.keytab'));
+      dirsrv = await startDirSrv({ domain, realm, kerberos: { keytab: ldapKeytab, krb5Conf: kdc.krb5Conf } });
       const ldap = new LdapStore({ url: dirsrv.url, bindDn: dirsrv.rootDn, bindPassword: dirsrv.rootPassword });
       const bindDn = `uid=novajoin,cn=sysaccounts,cn=etc,${env.suffix}`;
       const bindPassword = `Sysaccount-${Math.random().toString(36).slice(2)}-pw`;
@@ -228,7 +232,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
         },
       ]);
       store = ldap;
-      ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword };
+      ldapAccess = { url: dirsrv.url, ldapsUrl: dirsrv.ldapsUrl, caFile: dirsrv.caFile, bindDn, bindPassword, urlByName: dirsrv.url.replace('127.0.0.1', serverName) };
     } else {
       store = new MemoryStore(seedEntries(env));
     }

@@ -27,6 +27,8 @@ export interface StackConfigOptions {
   readonly extra?: Record<string, readonly string[]>;
   /** Overrides of single options: { 'freeipa.url': '...' }. */
   readonly set?: Record<string, string>;
+  /** Options left out of the file ('ldap.auth'): their built-in defaults apply. */
+  readonly unset?: readonly string[];
   /** INI text whose options override the ones above (merged into the file). */
   readonly raw?: string;
   /** File name inside `dir`; default join.conf. */
@@ -63,7 +65,7 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
       timeout: '20',
     },
     ldap: ldap
-      ? { url: ldap.url, starttls: 'true', bind_dn: ldap.bindDn, bind_password_file: bindPassword, base_dn: stack.suffix }
+      ? { url: ldap.url, starttls: 'true', auth: 'simple', bind_dn: ldap.bindDn, bind_password_file: bindPassword, base_dn: stack.suffix }
       : {},
     service_credentials: openstack
       ? { auth_url: openstack.keystoneUrl, username: 'novajoin', password: 'novajoin-secret', project_name: 'service', region_name: openstack.region }
@@ -73,6 +75,10 @@ export async function writeStackConfig(opts: StackConfigOptions): Promise<string
   for (const [key, value] of Object.entries(opts.set ?? {})) {
     const [section, name] = key.split('.') as [string, string];
     (sections[section] ??= {})[name] = value;
+  }
+  for (const key of opts.unset ?? []) {
+    const [section, name] = key.split('.') as [string, string];
+    delete sections[section]?.[name];
   }
   // `raw` overrides what is above: merged, because an option set twice is a configuration error.
   for (const [section, options] of parseIni(opts.raw ?? '')) {
