@@ -171,6 +171,7 @@ test('what a process checks at start (CA, keytab, OTP secret and its size, Keyst
     'server = ipa.example.test',
     `ca_file = ${notPem}`,
     '[ldap]',
+    'auth = simple',
     'bind_dn = uid=novajoin,cn=sysaccounts,cn=etc,dc=example,dc=test',
   ].join('\n');
   const error = t.throws(() => loadConfigText(text, 'start.conf', ['freeipa', 'freeipa-login', 'otp-secret', 'keystone', 'ldap']), { instanceOf: ConfigError });
