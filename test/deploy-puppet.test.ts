@@ -171,7 +171,12 @@ function nonDefault(spec: OptionSpec, dir: string): { puppet: string; expected: 
     'DEFAULT hostname_template': str('{hostname}.{project}.{domain}'),
     // Quotes of both kinds and blanks inside a secret: written raw, read back exact.
     'DEFAULT transport_url': secret('rabbit://nj:p\'a"ss w#rd@rabbit.example.test:5672/nova'),
-    'freeipa url': str('https://ipa.example.test/ipa'),
+    // Several servers: the URL says where each one's name goes.
+    'freeipa server': { puppet: "['ipa1.cloud.example.test', 'ipa2.cloud.example.test']", expected: ['ipa1.cloud.example.test', 'ipa2.cloud.example.test'] },
+    'freeipa url': str('https://{server}/ipa'),
+    'freeipa dns_servers': { puppet: "['127.0.0.1', '127.0.0.2:5353']", expected: ['127.0.0.1', '127.0.0.2:5353'] },
+    'ldap auth': str('simple'),
+    'notifications priorities': { puppet: "['info', 'warn']", expected: ['info', 'warn'] },
     'freeipa api_version': str('2.251'),
     'freeipa password_file': str(join(dir, 'ipa.password')),
     'ldap url': { puppet: "['ldap://ipa.example.test']", expected: ['ldap://ipa.example.test'] },
