@@ -13,7 +13,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliResult } from './novajoin-cli.js';
+import { collectOutput, type CliResult } from './novajoin-cli.js';
 import { runCommand } from './tmp.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,15 +74,6 @@ export async function runBuilt(binary: Binary, args: readonly string[], opts: { 
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    collectOutput(child, opts.timeoutMs ?? 120_000, resolve, reject);
   });
 }

@@ -2,7 +2,7 @@
  * Runs `novajoin` as a real subprocess (node --import tsx src/bin/novajoin.ts)
  * with a join.conf written for the test stack, as an operator would.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,20 @@ export function stackEnv(stack: IpaStack): Record<string, string> {
   return { ...stack.env, ...stack.kdc.env(), NOVAJOIN_TEST_HOSTS: `${stack.serverName}=127.0.0.1` };
 }
 
+/** Gathers a child's stdout and stderr until it exits; SIGKILL after `timeoutMs`. */
+export function collectOutput(child: ChildProcess, timeoutMs: number, resolve: (result: CliResult) => void, reject: (error: Error) => void): void {
+  let stdout = '';
+  let stderr = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.on('error', reject);
+  child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve({ code, stdout, stderr });
+  });
+}
+
 export function runNovajoin(args: readonly string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', PRELOAD, join(ROOT, 'src/bin/novajoin.ts'), ...args], {
@@ -108,16 +122,7 @@ export function runNovajoin(args: readonly string[], opts: { env?: Record<string
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
+    collectOutput(child, opts.timeoutMs ?? 90_000, resolve, reject);
+    child.stdin!.end(opts.input ?? '');
   });
 }
