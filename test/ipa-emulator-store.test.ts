@@ -7,6 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { DuplicateEntryError, NotFoundError } from '../src/freeipa/errors.js';
 import { makeEnv, seedEntries } from '../src/ipa-emulator/layout.js';
+import { compileFilter } from '../src/ipa-emulator/filter-match.js';
 import { MemoryStore } from '../src/ipa-emulator/memory-store.js';
 import { f, NoSuchAttributeError, NotAllowedOnNonLeafError, ValueExistsError, type IpaStore } from '../src/ipa-emulator/store.js';
 import { ensureEntries, LdapStore } from './support/dirsrv-store.js';
@@ -121,6 +122,55 @@ both('lookups follow modifies and deletes (indexes stay right)', async (t, store
   await store.delete(b.dn);
   t.is(await byManager(), 0);
   t.is((await store.search(HOSTS, { scope: 'one', filter: f.eq('fqdn', 's-idx-b.example.test') })).entries.length, 0);
+});
+
+both('substring lookups follow modifies and deletes, for every shape of substring filter', async (t, store) => {
+  const a = host('s-sub-a.example.test', { description: ['novajoin:v1 instance=7f3c0d2e project=p1'] });
+  await store.add(a);
+  const count = (filter: Parameters<typeof f.and>[0]) => store.search(HOSTS, { scope: 'one', filter }).then((r) => r.entries.length);
+  // host_find's criteria shape: one OR of substrings over several attributes.
+  const criteria = (text: string) => f.or(...['fqdn', 'description', 'l', 'managedby'].map((attr) => f.contains(attr, text)));
+  t.is(await count(criteria('instance=7f3c0d2e')), 1);
+  t.is(await count(criteria('INSTANCE=7F3C')), 1);
+  t.is(await count(criteria('instance=7f3c0d2f')), 0);
+  t.is(await count(f.contains('description', 'e=')), 1, 'a part shorter than the index keys still matches');
+  t.is(await count({ op: 'sub', attr: 'description', initial: 'nova', any: ['instance'], final: '=p1' }), 1);
+  t.is(await count({ op: 'sub', attr: 'description', initial: 'instance' }), 0, 'initial anchors at the start');
+  t.is(await count({ op: 'sub', attr: 'fqdn', final: 'sub-a.example.test' }), 1);
+  await store.modify(a.dn, [{ op: 'replace', attr: 'description', values: ['novajoin:v1 instance=0000aaaa project=p1'] }]);
+  t.is(await count(criteria('instance=7f3c0d2e')), 0);
+  t.is(await count(criteria('instance=0000aaaa')), 1);
+  await store.delete(a.dn);
+  t.is(await count(criteria('instance=0000aaaa')), 0);
+});
+
+test('memory: indexed searches answer exactly what a scan of every entry answers', async (t) => {
+  const store = new MemoryStore(seedEntries(env));
+  // A small alphabet makes many values share 3-character keys, the case an intersection can get wrong.
+  const word = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 'abc.='[(seed * 7 + i * 13 + (seed >> i)) % 5]).join('');
+  for (let i = 0; i < 200; i++) {
+    await store.add(host(`s-scan-${i}.example.test`, { description: [word(4 + (i % 9), i)], l: i % 3 ? [word(3, i + 1)] : [] }));
+  }
+  const scan = (filter: Parameters<typeof compileFilter>[0]) => {
+    const match = compileFilter(filter);
+    return store.dump().filter((e) => e.dn.includes(HOSTS) && e.dn !== HOSTS && match(e)).map((e) => e.dn).sort();
+  };
+  let compared = 0;
+  for (let i = 0; i < 120; i++) {
+    const text = word(1 + (i % 6), i * 31);
+    for (const filter of [
+      f.contains('description', text),
+      f.startsWith('description', text),
+      { op: 'sub' as const, attr: 'description', initial: text.slice(0, 2), final: text.slice(2) || undefined },
+      f.or(f.contains('description', text), f.contains('l', text)),
+      f.and(f.eq('objectclass', 'ipahost'), f.or(f.contains('description', text), f.contains('l', text))),
+    ]) {
+      const indexed = (await store.search(HOSTS, { scope: 'one', filter })).entries.map((e) => e.dn).sort();
+      t.deepEqual(indexed, scan(filter), JSON.stringify(filter));
+      compared += indexed.length;
+    }
+  }
+  t.true(compared > 0, 'the filters matched something');
 });
 
 both('checkPassword is a bind: the userPassword value works, anything else does not', async (t, store) => {

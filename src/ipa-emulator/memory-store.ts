@@ -7,112 +7,23 @@
  * "Insufficient access". The tests' 389-ds store is where rights are real.
  */
 import { normalizeDn, parentDn, parseDn } from './dn.js';
+import { compileFilter, valueKey } from './filter-match.js';
+import { AttributeIndex } from './memory-index.js';
 import {
   cloneEntry,
-  DN_ATTRIBUTES,
   storeErrors,
   type Change,
-  type Filter,
   type IpaEntry,
   type IpaStore,
   type SearchOptions,
   type SearchResult,
 } from './store.js';
 
-const normalizedDns = new Map<string, string>();
-
-/** The comparison form of a value: DNs normalized (memoized: filters compare the same DNs again and again). */
-function valueKey(attr: string, value: string): string {
-  if (!DN_ATTRIBUTES.has(attr)) return value.toLowerCase();
-  let key = normalizedDns.get(value);
-  if (key === undefined) {
-    key = normalizeDn(value);
-    if (normalizedDns.size > 100_000) normalizedDns.clear();
-    normalizedDns.set(value, key);
-  }
-  return key;
-}
-
-type Predicate = (entry: IpaEntry) => boolean;
-
-/** Comparison forms of an entry's values, computed once per stored entry object (entries are replaced, never mutated). */
-const keyCache = new WeakMap<IpaEntry, Map<string, string[]>>();
-function keysOf(entry: IpaEntry, attr: string): string[] {
-  let byAttr = keyCache.get(entry);
-  if (!byAttr) keyCache.set(entry, (byAttr = new Map()));
-  let keys = byAttr.get(attr);
-  if (!keys) byAttr.set(attr, (keys = (entry.attrs[attr] ?? []).map((v) => valueKey(attr, v))));
-  return keys;
-}
-
-/** Turns a filter into a predicate once per search (values normalized up front, not per entry). */
-export function compileFilter(filter: Filter): Predicate {
-  switch (filter.op) {
-    case 'and': {
-      const parts = filter.filters.map(compileFilter);
-      return (e) => parts.every((p) => p(e));
-    }
-    case 'or': {
-      const parts = filter.filters.map(compileFilter);
-      return (e) => parts.some((p) => p(e));
-    }
-    case 'not': {
-      const inner = compileFilter(filter.filter);
-      return (e) => !inner(e);
-    }
-    case 'present': {
-      const attr = filter.attr;
-      return (e) => attr === 'objectclass' || (e.attrs[attr]?.length ?? 0) > 0;
-    }
-    case 'eq': {
-      const attr = filter.attr;
-      const want = valueKey(attr, filter.value);
-      return (e) => keysOf(e, attr).includes(want);
-    }
-    case 'sub': {
-      // 389-ds (FreeIPA's directory) matches substrings of DN values too, on the normalized DN.
-      const attr = filter.attr;
-      const initial = filter.initial?.toLowerCase();
-      const final = filter.final?.toLowerCase();
-      const any = (filter.any ?? []).map((x) => x.toLowerCase());
-      return (e) =>
-        keysOf(e, attr).some((lowered) => {
-          let v = lowered;
-          if (initial !== undefined) {
-            if (!v.startsWith(initial)) return false;
-            v = v.slice(initial.length);
-          }
-          if (final !== undefined) {
-            if (!v.endsWith(final)) return false;
-            v = v.slice(0, v.length - final.length);
-          }
-          for (const part of any) {
-            const at = v.indexOf(part);
-            if (at < 0) return false;
-            v = v.slice(at + part.length);
-          }
-          return true;
-        });
-    }
-  }
-}
-
-export function matchesFilter(entry: IpaEntry, filter: Filter): boolean {
-  return compileFilter(filter)(entry);
-}
-
-/** Attributes with an equality index: the ones FreeIPA's lookups and referint hit on every call. */
-const INDEXED = new Set([
-  'fqdn', 'serverhostname', 'managedby', 'member', 'memberhost', 'memberuser', 'enrolledby', 'krbprincipalname',
-  'krbcanonicalname', 'idnsname', 'arecord', 'aaaarecord', 'ptrrecord', 'cn', 'uid',
-]);
-
 export class MemoryStore implements IpaStore {
   private readonly entries = new Map<string, IpaEntry>();
   /** Normalized DN -> normalized DNs of its children: one-level and subtree scopes walk this. */
   private readonly children = new Map<string, Set<string>>();
-  /** attribute -> value key -> normalized DNs holding it. */
-  private readonly index = new Map<string, Map<string, Set<string>>>();
+  private readonly index = new AttributeIndex();
 
   /** Seeds entries without parent checks (the tree's roots). */
   constructor(seed: readonly IpaEntry[] = []) {
@@ -129,30 +40,11 @@ export class MemoryStore implements IpaStore {
       if (!set) this.children.set(parent, (set = new Set()));
       set.add(key);
     }
-    for (const [attr, values] of Object.entries(entry.attrs)) {
-      if (!INDEXED.has(attr)) continue;
-      let byValue = this.index.get(attr);
-      if (!byValue) this.index.set(attr, (byValue = new Map()));
-      for (const v of values) {
-        const vk = valueKey(attr, v);
-        let set = byValue.get(vk);
-        if (!set) byValue.set(vk, (set = new Set()));
-        set.add(key);
-      }
-    }
+    this.index.add(key, entry);
   }
 
   private unindex(key: string, entry: IpaEntry): void {
-    for (const [attr, values] of Object.entries(entry.attrs)) {
-      const byValue = this.index.get(attr);
-      if (!byValue) continue;
-      for (const v of values) {
-        const vk = valueKey(attr, v);
-        const set = byValue.get(vk);
-        set?.delete(key);
-        if (set && set.size === 0) byValue.delete(vk);
-      }
-    }
+    this.index.remove(key, entry);
   }
 
   async get(dn: string): Promise<IpaEntry | null> {
@@ -218,31 +110,6 @@ export class MemoryStore implements IpaStore {
     if (parent !== null) this.children.get(parent)?.delete(key);
   }
 
-  /** The keys an indexed equality (or a conjunction/disjunction of them) can narrow a filter to; null: no help. */
-  private candidates(filter: Filter): Set<string> | null {
-    if (filter.op === 'eq' && INDEXED.has(filter.attr)) {
-      return this.index.get(filter.attr)?.get(valueKey(filter.attr, filter.value)) ?? new Set();
-    }
-    if (filter.op === 'and') {
-      let best: Set<string> | null = null;
-      for (const sub of filter.filters) {
-        const c = this.candidates(sub);
-        if (c && (!best || c.size < best.size)) best = c;
-      }
-      return best;
-    }
-    if (filter.op === 'or') {
-      const union = new Set<string>();
-      for (const sub of filter.filters) {
-        const c = this.candidates(sub);
-        if (!c) return null;
-        for (const k of c) union.add(k);
-      }
-      return union;
-    }
-    return null;
-  }
-
   private *scopeKeys(baseKey: string, scope: SearchOptions['scope']): Generator<string> {
     if (scope === 'base') {
       yield baseKey;
@@ -267,7 +134,7 @@ export class MemoryStore implements IpaStore {
     const baseKey = normalizeDn(base);
     if (!this.entries.has(baseKey)) throw storeErrors.noSuchObject();
     const match = options.filter ? compileFilter(options.filter) : null;
-    const narrowed = options.filter ? this.candidates(options.filter) : null;
+    const narrowed = options.filter ? this.index.candidates(options.filter) : null;
     const keys: Iterable<string> = narrowed
       ? [...narrowed].filter((k) => this.inScope(k, baseKey, options.scope))
       : this.scopeKeys(baseKey, options.scope);
