@@ -19,6 +19,7 @@ import { loadConfigText } from '../config/load.js';
 import { devConfText } from '../dev/conf.js';
 import { brokerAnswers } from '../dev/broker.js';
 import { devTls } from '../dev/tls.js';
+import { prepareDevFreeIpa, startDevOpenStack } from '../dev/openstack.js';
 import { passwordTableAuthenticators } from '../ipa-emulator/dev-auth.js';
 import { makeEnv } from '../ipa-emulator/layout.js';
 import { startIpaEmulator } from '../ipa-emulator/server.js';
@@ -130,6 +131,8 @@ export async function run(argv: string[]): Promise<number> {
       port: ipaPort,
     });
     closers.push(() => ipa.close());
+    const openstack = await startDevOpenStack();
+    closers.push(() => openstack.cloud.close());
     const confFile = join(dir, 'join.conf');
     const text = devConfText(
       userText,
@@ -140,7 +143,9 @@ export async function run(argv: string[]): Promise<number> {
           join_listen_port: String(port),
           domain,
           otp_secret_file: otpSecretFile,
+          ...openstack.settings.DEFAULT,
         },
+        service_credentials: { ...openstack.settings.service_credentials },
         freeipa: { server: 'localhost', url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
         notifications: { health_file: join(dir, 'notify.health') },
       },
@@ -153,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     const logger = createLogger({ format: log.format ?? 'text', service: 'novajoin-dev', debug: log.debug ?? config.log.debug });
     for (const warning of loaded.warnings) logger.warn(warning);
 
+    await prepareDevFreeIpa(config, logger, 'localhost');
     const noOpenStack = { projects: { projectName: async () => null } };
     const server = await startServer(config, logger, {
       tokens: null,
@@ -160,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       images: { imageProperties: async () => null },
       ...noOpenStack,
       portSetting: '--port',
+      observeJoin: (request) => openstack.instances.seen(request),
     });
     closers.push(() => server.close());
     let notify: RunningNotify | null = null;
@@ -190,6 +197,9 @@ export async function run(argv: string[]): Promise<number> {
         `  Its configuration: ${confFile}`,
         `    novajoin check --config-file ${confFile}`,
         `    novajoin-notify --config-file ${confFile}`,
+        `    novajoin resync --config-file ${confFile}`,
+        `  Stand-in Nova: ${openstack.cloud.computeUrl}/servers/detail lists every instance enrolled here (Keystone ${openstack.cloud.authUrl})`,
+        `    curl -X DELETE ${openstack.cloud.computeUrl}/servers/<instance-id>   deletes one without a notification, as when one is lost: resync finds its host`,
         '',
         '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
         '',
