@@ -11,7 +11,10 @@ import type { DirectoryCallOptions, ReadQuery, ReadResult, WriteOp, WriteResult 
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import { hostAdd, hostShow } from '../src/freeipa/commands.js';
 import { FreeIpaDirectory } from '../src/freeipa/directory.js';
-import { FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { readFile } from 'node:fs/promises';
+import { makeTestCa } from './support/tls.js';
+import { makeTempDir, removeDir } from './support/tmp.js';
 import { silentLogger } from '../src/log/logger.js';
 import { discoverServers, rfc2782Order } from '../src/freeipa/srv.js';
 import { startIpaStack, stackClientOptions, type IpaStack } from './support/ipa-stack.js';
@@ -134,6 +137,29 @@ test.serial('HTTP 5xx takes the server out too; a read is repeated on the next s
     t.regex(c.servers()[0]!.lastError ?? '', /HTTP 500/);
   } finally {
     await emulator(ipa1).setMode('up');
+  }
+});
+
+test.serial('a replica whose certificate does not verify is taken out and the call goes to the next; alone, it is a TLS error', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const dir = await makeTempDir('novajoin-wrong-ca');
+  t.teardown(() => removeDir(dir));
+  // A certificate for the right name from another CA: what a renewal gone wrong serves.
+  const wrong = await makeTestCa(dir, ['ipa1.example.test']);
+  const right = { cert: await readFile(stack.certFile), key: await readFile(stack.keyFile) };
+  const c = client(t);
+  await c.ping();
+  emulator(ipa1).setCertificate({ cert: await readFile(wrong.certFile), key: await readFile(wrong.keyFile) });
+  try {
+    t.regex(await c.ping(), /API version/, 'served by ipa2');
+    const [first, second] = c.servers();
+    t.is(first!.state, 'down');
+    t.regex(first!.lastError ?? '', /certificate/i);
+    t.is(second!.state, 'up');
+    const alone = client(t, { discovery: undefined, server: 'ipa1.example.test', url: `https://ipa1.example.test:${set.port}/ipa` });
+    await t.throwsAsync(alone.ping(), { instanceOf: FreeIpaTlsError });
+  } finally {
+    emulator(ipa1).setCertificate(right);
   }
 });
 

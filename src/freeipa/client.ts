@@ -23,7 +23,7 @@ import type { IpaCommand } from './commands.js';
 import { ping as pingCommand } from './commands.js';
 import { checkDeadline, deadlineFrom, raceDeadline, remaining, sleep } from './deadline.js';
 import {
-  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, TicketExpiredError,
+  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaTlsError, FreeIpaUnavailableError, TicketExpiredError,
 } from './errors.js';
 import { DiscoveryRefresher, isReadOnly } from './failover.js';
 import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
@@ -238,6 +238,12 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
         this.#serverUp(replica);
         return result;
       } catch (error) {
+        // One replica's certificate failing (expired, renewed from the wrong CA) says nothing of the
+        // others', and nothing was sent: the call goes on to a server not yet tried. Alone, it is the answer.
+        if (error instanceof FreeIpaTlsError && tried.size < this.#pool.size && !this.#closing.signal.aborted) {
+          this.#serverDown(replica, error);
+          continue;
+        }
         if (!isRetryable(error) || this.#closing.signal.aborted) throw error;
         const failure = error as FreeIpaUnavailableError;
         this.#serverDown(replica, failure);
