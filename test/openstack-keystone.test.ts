@@ -76,7 +76,9 @@ test.serial('the cache never outlives the token: an expired token is refused on 
   const { tokens } = validator();
   const { token } = os.issueToken('nova', 'service', { ttlMs: 2000 });
   t.is((await tokens.validate(token)).userName, 'nova');
+  t.is(tokens.cached(token)?.userName, 'nova', 'served from the cache without a call while valid');
   await new Promise((resolve) => setTimeout(resolve, 2200));
+  t.is(tokens.cached(token), null, 'the synchronous cache read refuses it too');
   const before = os.counters.validations;
   await t.throwsAsync(tokens.validate(token), { instanceOf: Unauthorized });
   t.is(os.counters.validations, before + 1, 'the expired entry is not served from the cache');

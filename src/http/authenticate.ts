@@ -30,7 +30,7 @@ export function authenticate(options: AuthOptions, rule: string): Middleware {
     const token = ctx.get('X-Auth-Token').trim();
     if (!token) throw new Unauthorized('The request you have made requires authentication: no X-Auth-Token.');
     if (!options.tokens) throw new Unauthorized('token validation is not configured');
-    const caller = await options.tokens.validate(token, AbortSignal.timeout(options.timeoutMs));
+    const caller = options.tokens.cached?.(token) ?? (await options.tokens.validate(token, AbortSignal.timeout(options.timeoutMs)));
     if (caller.accessRules) {
       const decision = checkAccessRules(caller.accessRules, { serviceType: options.serviceType, method: ctx.method, path: ctx.path });
       if (!decision.allowed) {

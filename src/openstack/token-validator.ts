@@ -33,6 +33,8 @@ const REFUSED = 'The request you have made requires authentication.';
 /** Fernet and JWS tokens are short printable ASCII; anything else never reaches Keystone. */
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,8192}$/;
 
+const keyOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
 export class KeystoneTokenValidator implements TokenValidator {
   private readonly cache: TtlCache<Caller>;
   private readonly flights = new SingleFlight<Caller>();
@@ -45,12 +47,19 @@ export class KeystoneTokenValidator implements TokenValidator {
     this.logger = options.logger ?? silentLogger();
   }
 
+  cached(rawToken: string): Caller | null {
+    const token = rawToken.trim();
+    if (!TOKEN_SHAPE.test(token)) return null;
+    const cached = this.cache.get(keyOf(token));
+    // The cache entry never outlives expires_at, but check anyway, as the middleware does.
+    return cached && cached.expiresAt > this.now() ? cached : null;
+  }
+
   async validate(rawToken: string, signal?: AbortSignal): Promise<Caller> {
     const token = rawToken.trim();
     if (!TOKEN_SHAPE.test(token)) throw new Unauthorized(REFUSED);
-    const key = createHash('sha256').update(token).digest('hex');
+    const key = keyOf(token);
     const cached = this.cache.get(key);
-    // The cache entry never outlives expires_at, but check anyway, as the middleware does.
     if (cached && cached.expiresAt > this.now()) return cached;
     // Coalesced callers share one Keystone call bounded by our timeout; each
     // one still gives up at its own budget.
