@@ -15,7 +15,7 @@ export function writeIpalibConf(confDir: string, p: { serverName: string; realm:
     join(confDir, 'default.conf'),
     [
       '# Written by novajoin dev --kerberos: FreeIPA\'s CLI pointed at the embedded FreeIPA.',
-      '# Use with IPA_CONFDIR set to this directory; gone with the embedded FreeIPA.',
+      '# Use with IPA_CONFDIR set to this directory, while novajoin dev runs.',
       '[global]',
       `basedn = ${basedn}`,
       `realm = ${p.realm}`,

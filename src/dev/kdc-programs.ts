@@ -39,7 +39,7 @@ export function kdcPrograms(): KdcPrograms {
   const missing = NAMES.filter((name) => !found[name]);
   if (missing.length) {
     throw new KdcMissingError(
-      `a Kerberos KDC is needed and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed: ` +
+      `--kerberos runs a Kerberos KDC, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not installed: ` +
         'install the Debian packages krb5-kdc krb5-admin-server (apt-get install krb5-kdc krb5-admin-server)',
     );
   }
