@@ -11,7 +11,10 @@ import type { DirectoryCallOptions, ReadQuery, ReadResult, WriteOp, WriteResult 
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import { hostAdd, hostShow } from '../src/freeipa/commands.js';
 import { FreeIpaDirectory } from '../src/freeipa/directory.js';
-import { FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../src/freeipa/errors.js';
+import { readFile } from 'node:fs/promises';
+import { makeTestCa } from './support/tls.js';
+import { makeTempDir, removeDir } from './support/tmp.js';
 import { silentLogger } from '../src/log/logger.js';
 import { discoverServers, rfc2782Order } from '../src/freeipa/srv.js';
 import { startIpaStack, stackClientOptions, type IpaStack } from './support/ipa-stack.js';
@@ -44,6 +47,21 @@ function client(t: { teardown: (fn: () => Promise<void>) => void }, overrides: P
   });
   t.teardown(() => c.close());
   return c;
+}
+
+/** The join flow over one client, as novajoin-server builds it. */
+function joinServiceOn(c: FreeIpaClient, DirectoryClass: typeof FreeIpaDirectory = FreeIpaDirectory): { directory: FreeIpaDirectory; join: JoinService } {
+  const directory = new DirectoryClass({ client: c, realm: stack.realm, zone: stack.domain });
+  const join = new JoinService({
+    directory,
+    images: { imageProperties: async () => null },
+    projects: { projectName: async () => 'demo' },
+    otp: new OtpMinter(Buffer.from('x'.repeat(48))),
+    policy: { naming: { domain: stack.domain, projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' }, realm: stack.realm, projects: new Map() },
+    logger: silentLogger(),
+    answerTtlMs: 30_000,
+  });
+  return { directory, join };
 }
 
 const [ipa1, ipa2] = [0, 1];
@@ -132,6 +150,53 @@ test.serial('HTTP 5xx takes the server out too; a read is repeated on the next s
     t.regex(await c.ping(), /API version/);
     t.is(c.servers()[0]!.state, 'down');
     t.regex(c.servers()[0]!.lastError ?? '', /HTTP 500/);
+  } finally {
+    await emulator(ipa1).setMode('up');
+  }
+});
+
+test.serial('a replica whose certificate does not verify is taken out and the call goes to the next; alone, it is a TLS error', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const dir = await makeTempDir('novajoin-wrong-ca');
+  t.teardown(() => removeDir(dir));
+  // A certificate for the right name from another CA: what a renewal gone wrong serves.
+  const wrong = await makeTestCa(dir, ['ipa1.example.test']);
+  const right = { cert: await readFile(stack.certFile), key: await readFile(stack.keyFile) };
+  const c = client(t);
+  await c.ping();
+  emulator(ipa1).setCertificate({ cert: await readFile(wrong.certFile), key: await readFile(wrong.keyFile) });
+  try {
+    t.regex(await c.ping(), /API version/, 'served by ipa2');
+    const [first, second] = c.servers();
+    t.is(first!.state, 'down');
+    t.regex(first!.lastError ?? '', /certificate/i);
+    t.is(second!.state, 'up');
+    const alone = client(t, { discovery: undefined, server: 'ipa1.example.test', url: `https://ipa1.example.test:${set.port}/ipa` });
+    await t.throwsAsync(alone.ping(), { instanceOf: FreeIpaTlsError });
+  } finally {
+    emulator(ipa1).setCertificate(right);
+  }
+});
+
+test.serial('a replica that accepts and never answers costs half the budget, not all of it: a read and a first join go on to the next', async (t) => {
+  await set.srv([{ priority: 0 }, { priority: 10 }]);
+  const reader = client(t);
+  await reader.ping();
+  const joiner = client(t);
+  const { directory, join } = joinServiceOn(joiner);
+  // Learnt before the outage, as novajoin-server does at start: the join's first FreeIPA call is then its batch.
+  await directory.maxHostnameLength(Date.now() + 5_000);
+  await emulator(ipa1).setMode('hang');
+  try {
+    t.regex(await reader.ping({ deadline: Date.now() + 6_000 }), /API version/, 'served by ipa2 before the deadline');
+    t.is(reader.servers()[0]!.state, 'down');
+    t.regex(reader.servers()[0]!.lastError ?? '', /ipa1\.example\.test did not answer within \d+ ms/);
+    // Nova's 5 s: the batch on the hanging server gives up at half, and the join ends on ipa2.
+    const hostname = `hang-${randomUUID().slice(0, 8)}`;
+    const result = await join.join({ instanceId: randomUUID(), projectId: 'p1', imageId: '', hostname, metadata: { ipa_enroll: 'True' } }, Date.now() + 5_000);
+    t.is(result.outcome, 'created');
+    t.regex((result.answer as { ipaotp?: string }).ipaotp ?? '', /^[0-9a-f]{40}$/);
+    t.truthy(await emulator(ipa2).getHost(`${hostname}.${stack.domain}`));
   } finally {
     await emulator(ipa1).setMode('up');
   }
@@ -252,18 +317,9 @@ test.serial('a first join whose batch answer was lost re-reads as a first join (
       return super.writeAndRead(ops, query, deadline, options);
     }
   }
-  const directory = new Recording({ client: c, realm: stack.realm, zone: stack.domain });
+  const { directory, join } = joinServiceOn(c, Recording);
   // Learnt before the outage, as novajoin-server does at start: the join's first FreeIPA call is then its batch.
   await directory.maxHostnameLength(Date.now() + 5_000);
-  const join = new JoinService({
-    directory,
-    images: { imageProperties: async () => null },
-    projects: { projectName: async () => 'demo' },
-    otp: new OtpMinter(Buffer.from('x'.repeat(48))),
-    policy: { naming: { domain: stack.domain, projectSubdomain: false, normalizeProject: true, hostnameTemplate: '' }, realm: stack.realm, projects: new Map() },
-    logger: silentLogger(),
-    answerTtlMs: 30_000,
-  });
   const hostname = `lost-${randomUUID().slice(0, 8)}`;
   await emulator(ipa1).setMode('error500');
   try {

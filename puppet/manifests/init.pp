@@ -138,6 +138,11 @@
 #   what is left of join_timeout).
 # @param freeipa_max_concurrency
 #   [freeipa] max_concurrency: FreeIPA calls in flight at once from one process.
+# @param resync_inventory
+#   [DEFAULT] resync_inventory: Where resync reads FreeIPA's hosts and services. ldap: paged LDAP
+#   searches ([ldap] section), for a deployment of any size; api: one host_find and one service_find
+#   through FreeIPA's JSON-RPC API, for when no LDAP is reachable (novajoin dev); FreeIPA's search
+#   size limit (2,000 entries by default) applies, and resync stops rather than act on a cut list.
 # @param ldap_url
 #   [ldap] url: LDAP URL of FreeIPA, or several tried in order. Default ldaps://<server> for each
 #   [freeipa] server (ldap://<server> with starttls); with discover = true, each server the SRV
@@ -369,6 +374,7 @@ class novajoin (
   String $freeipa_api_version = '2.230',
   Variant[Integer[1, 300], Float[0.1, 300]] $freeipa_timeout = 10,
   Integer[1, 512] $freeipa_max_concurrency = 32,
+  Enum['ldap', 'api'] $resync_inventory = 'ldap',
   Array[String[1]] $ldap_url = [],
   Boolean $ldap_starttls = false,
   Enum['gssapi', 'simple', 'anonymous'] $ldap_auth = 'gssapi',

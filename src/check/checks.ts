@@ -12,6 +12,7 @@ import { roleShow, serviceShow } from '../freeipa/commands.js';
 import { privilegeShow } from './commands.js';
 import { checkFreeIpaServers, hasSeveralServers } from './freeipa-servers.js';
 import { ACIError, FreeIpaAuthError, FreeIpaError, FreeIpaTlsError, FreeIpaUnavailableError, NotFoundError } from '../freeipa/errors.js';
+import { checkApiInventory } from './api-inventory.js';
 import { LdapAuthError, LdapTlsError, LdapUnavailableError } from '../freeipa/ldap-inventory.js';
 import type { Logger } from '../log/logger.js';
 import { parseTransportUrl } from '../notify/transport-url.js';
@@ -288,6 +289,7 @@ export async function checkRabbit(ctx: CheckContext): Promise<CheckLine> {
 }
 
 export async function checkLdap(ctx: CheckContext): Promise<CheckLine> {
+  if (ctx.config.ldap.inventory === 'api') return checkApiInventory(ctx);
   const { ldap, freeipa } = ctx.config;
   const how =
     ldap.auth === 'gssapi'

@@ -22,6 +22,7 @@ import { brokerAnswers } from '../dev/broker.js';
 import { startDevKerberos, type DevKerberos } from '../dev/kerberos.js';
 import { kdcPrograms } from '../dev/kdc-programs.js';
 import { devTls } from '../dev/tls.js';
+import { prepareDevFreeIpa, startDevOpenStack } from '../dev/openstack.js';
 import { passwordTableAuthenticators } from '../ipa-emulator/dev-auth.js';
 import type { Authenticators } from '../ipa-emulator/http.js';
 import { makeEnv } from '../ipa-emulator/layout.js';
@@ -173,6 +174,8 @@ export async function run(argv: string[]): Promise<number> {
       port: ipaPort,
     });
     closers.push(() => ipa.close());
+    const openstack = await startDevOpenStack();
+    closers.push(() => openstack.cloud.close());
     const confFile = join(dir, 'join.conf');
     const text = devConfText(
       userText,
@@ -183,7 +186,9 @@ export async function run(argv: string[]): Promise<number> {
           join_listen_port: String(port),
           domain,
           otp_secret_file: otpSecretFile,
+          ...openstack.settings.DEFAULT,
         },
+        service_credentials: { ...openstack.settings.service_credentials },
         // By name, as FreeIPA's Apache redirects any other Host: a --ipa-name must resolve to 127.0.0.1 here too.
         freeipa: { server: ipaName, url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
         notifications: { health_file: join(dir, 'notify.health') },
@@ -198,6 +203,7 @@ export async function run(argv: string[]): Promise<number> {
     const logger = createLogger({ format: log.format ?? 'text', service: 'novajoin-dev', debug: log.debug ?? config.log.debug });
     for (const warning of loaded.warnings) logger.warn(warning);
 
+    await prepareDevFreeIpa(config, logger, ipaName);
     const noOpenStack = { projects: { projectName: async () => null } };
     const server = await startServer(config, logger, {
       tokens: null,
@@ -205,6 +211,7 @@ export async function run(argv: string[]): Promise<number> {
       images: { imageProperties: async () => null },
       ...noOpenStack,
       portSetting: '--port',
+      observeJoin: (request) => openstack.instances.seen(request),
     });
     closers.push(() => server.close());
     let notify: RunningNotify | null = null;
@@ -235,7 +242,10 @@ export async function run(argv: string[]): Promise<number> {
         `  Its configuration: ${confFile}`,
         `    novajoin check --config-file ${confFile}`,
         `    novajoin-notify --config-file ${confFile}`,
+        `    novajoin resync --config-file ${confFile}`,
         ...(kerberos ? ipalibLines(kerberos, { ipaName, ipaPort: ipa.port, passwordFile }) : []),
+        `  Stand-in Nova: ${openstack.cloud.computeUrl}/servers/detail lists every instance enrolled here (Keystone ${openstack.cloud.authUrl})`,
+        `    curl -X DELETE ${openstack.cloud.computeUrl}/servers/<instance-id>   deletes one without a notification, as when one is lost: resync finds its host`,
         '',
         '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
         '',

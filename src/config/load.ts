@@ -218,6 +218,7 @@ function build(file: string | null, get: Get, projects: Map<string, ProjectPolic
       maxConcurrency: n('freeipa', 'max_concurrency'),
     },
     ldap: {
+      inventory: s('DEFAULT', 'resync_inventory') as 'ldap' | 'api',
       url: ldapUrls[0] ?? '',
       urls: ldapUrls,
       starttls: ldapStarttls,

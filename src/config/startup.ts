@@ -64,7 +64,8 @@ export function startupProblems(config: Config, needs: readonly Need[]): Startup
     else if (!/^https?:\/\//.test(auth.authUrl)) problem('keystone_authtoken', 'auth_url', `"${auth.authUrl}" is not an http(s) URL`);
     if (!auth.password) problem('keystone_authtoken', 'password', `must be set (or [service_credentials] password): ${every}`);
   }
-  if (want.has('ldap')) {
+  // With resync_inventory = api, resync reads through the FreeIPA login and needs nothing of [ldap].
+  if (want.has('ldap') && ldap.inventory === 'ldap') {
     if (!ldap.url && ldap.urls.length === 0 && !freeipa.discover) problem('ldap', 'url', 'must be set, or [freeipa] server (then ldaps://<server>)');
     if (ldap.auth === 'simple') {
       // Without a DN the bind would be anonymous, and FreeIPA shows anonymous binds no host.

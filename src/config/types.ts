@@ -91,6 +91,8 @@ export interface Config {
     readonly maxConcurrency: number;
   };
   readonly ldap: {
+    /** [DEFAULT] resync_inventory: LDAP searches, or FreeIPA's JSON-RPC API. */
+    readonly inventory: 'ldap' | 'api';
     /** The first of urls ('' with none). */
     readonly url: string;
     /** Configured or derived from [freeipa] server; empty with discovery and no [ldap] url (the SRV targets are used). */

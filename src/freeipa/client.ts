@@ -23,7 +23,7 @@ import type { IpaCommand } from './commands.js';
 import { ping as pingCommand } from './commands.js';
 import { checkDeadline, deadlineFrom, raceDeadline, remaining, sleep } from './deadline.js';
 import {
-  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaUnavailableError, TicketExpiredError,
+  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError, TicketExpiredError,
 } from './errors.js';
 import { DiscoveryRefresher, isReadOnly } from './failover.js';
 import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
@@ -57,6 +57,15 @@ interface Replica {
   readonly http: HttpsTransport;
   readonly auth: Authenticator;
   readonly session: Session;
+}
+
+/** The shortest time one attempt is given when another server could take the call instead. */
+const MIN_ATTEMPT_MS = 1_000;
+
+/** attempt: this server's share of the budget; call: the caller's deadline. */
+interface AttemptDeadlines {
+  readonly attempt: number;
+  readonly call: number;
 }
 
 export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
@@ -233,11 +242,26 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       const replica = pick.replica;
       tried.add(replica);
       const sent = { value: false };
+      // With a server still to try, one attempt may take half of what is left: a server that
+      // accepts and never answers then costs half the caller's budget, not all of it.
+      const attemptStart = Date.now();
+      const attemptDeadline = tried.size < this.#pool.size ? Math.min(deadline, attemptStart + Math.max(MIN_ATTEMPT_MS, remaining(deadline) / 2)) : deadline;
       try {
-        const result = await this.#onServer(replica, body, deadline, what, command.method, sent, slots, priority);
+        const result = await this.#onServer(replica, body, { attempt: attemptDeadline, call: deadline }, what, command.method, sent, slots, priority);
         this.#serverUp(replica);
         return result;
-      } catch (error) {
+      } catch (caught) {
+        // The attempt's own limit, not the caller's: the server is at fault, and the call may go on.
+        const error =
+          caught instanceof FreeIpaTimeoutError && !(caught instanceof FreeIpaSaturatedError) && attemptDeadline < deadline
+            ? new FreeIpaUnavailableError(`${what}: ${replica.endpoint.name} did not answer within ${attemptDeadline - attemptStart} ms`, { cause: caught })
+            : caught;
+        // One replica's certificate failing (expired, renewed from the wrong CA) says nothing of the
+        // others', and nothing was sent: the call goes on to a server not yet tried. Alone, it is the answer.
+        if (error instanceof FreeIpaTlsError && tried.size < this.#pool.size && !this.#closing.signal.aborted) {
+          this.#serverDown(replica, error);
+          continue;
+        }
         if (!isRetryable(error) || this.#closing.signal.aborted) throw error;
         const failure = error as FreeIpaUnavailableError;
         this.#serverDown(replica, failure);
@@ -263,14 +287,15 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   /** One server: its session (logging in first if needed), the request, and one re-login on 401. */
-  async #onServer(replica: Replica, body: string, deadline: number, what: string, method: string, sent: { value: boolean }, slots: Semaphore, priority: Priority): Promise<unknown> {
+  async #onServer(replica: Replica, body: string, deadlines: AttemptDeadlines, what: string, method: string, sent: { value: boolean }, slots: Semaphore, priority: Priority): Promise<unknown> {
+    const deadline = deadlines.attempt;
     // A 401 means the session (or the ticket behind it) expired: log in
     // again once and repeat once. A second 401 right after a fresh login is
     // not an expiry but a refusal; looping would only hammer FreeIPA.
     for (let relogin = 0; ; relogin += 1) {
       checkDeadline(what, deadline);
       const session = await replica.session.ensure(deadline);
-      const response = await this.#post(replica, body, session, deadline, what, slots, priority, sent);
+      const response = await this.#post(replica, body, session, deadlines, what, slots, priority, sent);
       let expired = response.status === 401;
       let result: unknown;
       if (!expired) {
@@ -298,8 +323,9 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
    * (FreeIpaSaturatedError) was never sent and is not retryable: it is the
    * caller's answer, not a sign that this server is down.
    */
-  async #post(replica: Replica, body: string, session: SessionToken, deadline: number, what: string, slots: Semaphore, priority: Priority, sent: { value: boolean }): Promise<HttpResponse> {
-    const release = await slots.acquire(deadline, this.#closing.signal, priority);
+  async #post(replica: Replica, body: string, session: SessionToken, deadlines: AttemptDeadlines, what: string, slots: Semaphore, priority: Priority, sent: { value: boolean }): Promise<HttpResponse> {
+    // A slot is waited for against the caller's deadline: queueing here is load, not this server failing.
+    const release = await slots.acquire(deadlines.call, this.#closing.signal, priority);
     sent.value = true;
     try {
       this.#stats.roundTrips += 1;
@@ -314,7 +340,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
           Cookie: `ipa_session=${session.cookie}`,
         },
         body,
-        deadline,
+        deadline: deadlines.attempt,
         what,
       });
       if (response.status >= 500) throw new ServerStatusError(response.status, what);

@@ -94,7 +94,7 @@ const first = (entry: Entry, name: string): string | null => values(entry, name)
  * and ignores case; a marker is the exact prefix followed by a blank or nothing,
  * as parseBinding (src/domain/binding.ts) reads it.
  */
-function hasMarker(description: string, prefix: string): boolean {
+export function hasMarker(description: string, prefix: string): boolean {
   if (!description.startsWith(prefix)) return false;
   const rest = description.slice(prefix.length);
   return rest === '' || /^\s/.test(rest) || /\s$/.test(prefix);

@@ -12,6 +12,7 @@ import { authenticate, type Authorize } from './authenticate.js';
 import { errorHandler } from './error-handler.js';
 import type { ServerMetrics } from './http-metrics.js';
 import { joinAction } from './join-action.js';
+import type { JoinRequest } from '../domain/join.js';
 import type { Readiness } from './readiness.js';
 import { requestContext } from './request-context.js';
 import { routesFallback } from './routes-fallback.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
     readonly serviceType: string;
   };
   readonly readiness: Readiness;
+  /** Told of every valid vendordata request (`novajoin dev`'s stand-in Nova learns its instances so). */
+  readonly observeJoin?: ((request: JoinRequest) => void) | undefined;
 }
 
 export function createApp(options: AppOptions): Koa {

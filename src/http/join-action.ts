@@ -5,7 +5,7 @@
 import type { Middleware } from 'koa';
 import { HostConflict } from '../errors.js';
 import { FreeIpaSaturatedError } from '../freeipa/errors.js';
-import type { JoinService } from '../domain/join.js';
+import type { JoinRequest, JoinService } from '../domain/join.js';
 import type { Logger } from '../log/logger.js';
 import { readJsonObject } from './body.js';
 import type { ServerMetrics } from './http-metrics.js';
@@ -17,6 +17,7 @@ export interface JoinActionOptions {
   readonly maxBodySize: number;
   readonly joinTimeoutMs: number;
   readonly metrics: ServerMetrics;
+  readonly observeJoin?: ((request: JoinRequest) => void) | undefined;
 }
 
 export function joinAction(options: JoinActionOptions): { measure: Middleware; enroll: Middleware } {
@@ -40,6 +41,7 @@ export function joinAction(options: JoinActionOptions): { measure: Middleware; e
     const deadline = Date.now() + options.joinTimeoutMs;
     const body = await readJsonObject(ctx, options.maxBodySize);
     const request = parseJoinRequest(body, options.domain);
+    options.observeJoin?.(request);
     const log = ctx.state['log'] as Logger;
     const result = await options.join.join(request, deadline, log);
     ctx.state['outcome'] = result.outcome;

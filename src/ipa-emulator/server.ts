@@ -7,6 +7,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { Socket } from 'node:net';
 import { CertificateAuthority } from './ca/authority.js';
 import { CapacityModel, type CapacityOptions, type CapacityStats } from './capacity.js';
@@ -82,6 +83,8 @@ export interface IpaEmulator {
   capacityStats(): CapacityStats | null;
   setMode(mode: EmulatorMode): Promise<void>;
   readonly mode: EmulatorMode;
+  /** Serves another certificate from now on (open connections are dropped): a replica whose certificate was renewed wrong. */
+  setCertificate(tls: { readonly cert: string | Buffer; readonly key: string | Buffer }): void;
   /** Ends every cookie session now: the next session call gets 401. */
   expireSessions(): void;
   setSessionLifetime(ms: number): void;
@@ -211,6 +214,11 @@ export async function startIpaEmulator(opts: IpaEmulatorOptions): Promise<IpaEmu
     },
     capacityStats() {
       return capacity?.stats ?? null;
+    },
+    setCertificate(tls) {
+      if (!('setSecureContext' in server)) throw new Error('this emulator serves plain HTTP');
+      (server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+      dropConnections();
     },
     async setMode(next) {
       if (next === mode) return;

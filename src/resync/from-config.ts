@@ -11,12 +11,14 @@ import type { Directory } from '../domain/ports.js';
 import { InstanceLifecycle } from '../domain/lifecycle.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
+import { ApiInventory } from '../freeipa/api-inventory.js';
 import { LdapInventory, type InventoryOptions } from '../freeipa/ldap-inventory.js';
 import { discoverServers } from '../freeipa/srv.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
 import { imagePort, projectPort } from '../server/ports.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
+import type { InventorySource } from './actual.js';
 import type { ResyncDependencies } from './run.js';
 
 export interface BuiltResync {
@@ -88,18 +90,21 @@ export function inventoryFromConfig(config: Config, overrides: { lookup?: Lookup
 }
 
 export function resyncFromConfig(config: Config, logger: Logger, overrides: ResyncOverrides = {}): BuiltResync {
-  const inventory = inventoryFromConfig(config, overrides.ldapLookup ? { lookup: overrides.ldapLookup } : {});
   const openstack = openStackFromConfig(config, logger, overrides.openstack);
   const projects = projectPort(openstack.projects);
   const policy = enrollmentPolicy(config);
   let freeipa: FreeIpaClient | null = null;
+  const ownClient = () => (freeipa ??= clientFromConfig(config, logger.child({ component: 'freeipa' })));
+  const inventory: InventorySource & { close(): Promise<void> } =
+    config.ldap.inventory === 'api'
+      ? new ApiInventory({ client: ownClient(), baseDn: config.ldap.baseDn, timeoutMs: Math.max(config.freeipa.timeoutMs, config.ldap.timeoutMs) })
+      : inventoryFromConfig(config, overrides.ldapLookup ? { lookup: overrides.ldapLookup } : {});
   let directory: Pick<Directory, 'read' | 'write'>;
   let lifecycle: Pick<InstanceLifecycle, 'deleted' | 'updated'>;
   if (overrides.lifecycle && overrides.directory) {
     ({ lifecycle, directory } = overrides);
   } else {
-    freeipa = clientFromConfig(config, logger.child({ component: 'freeipa' }));
-    const own = new FreeIpaDirectory({ client: freeipa, realm: config.freeipa.realm, zone: config.naming.domain });
+    const own = new FreeIpaDirectory({ client: ownClient(), realm: config.freeipa.realm, zone: config.naming.domain });
     directory = own;
     lifecycle = new InstanceLifecycle({
       directory: own,

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { explainListenError } from '../listen.js';
 import type { Config } from '../config/types.js';
-import { JoinService } from '../domain/join.js';
+import { JoinService, type JoinRequest } from '../domain/join.js';
 import { enrollmentPolicy } from '../domain/enrollment-policy.js';
 import { OtpMinter } from '../domain/otp.js';
 import type { Directory, ImageLookup, ProjectLookup } from '../domain/ports.js';
@@ -37,6 +37,8 @@ export interface ServerOverrides {
   readonly readiness?: readonly ReadinessCheck[];
   /** What the operator changes when the port is taken: the option, or a flag (`novajoin dev --port`). */
   readonly portSetting?: string;
+  /** Told of every valid vendordata request, before it is answered (`novajoin dev`). */
+  readonly observeJoin?: (request: JoinRequest) => void;
 }
 
 export interface RunningServer {
@@ -92,6 +94,7 @@ export async function startServer(config: Config, logger: Logger, overrides: Ser
       timeoutMs: config.keystoneAuthtoken.timeoutMs,
       serviceType: config.keystoneAuthtoken.serviceType,
     },
+    observeJoin: overrides.observeJoin,
     readiness: new Readiness(checks, config.server.readinessIntervalMs, logger.child({ component: 'readiness' })),
   });
 

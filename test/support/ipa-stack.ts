@@ -84,6 +84,9 @@ export interface IpaStack {
   readonly caFile: string;
   /** PEM of an unrelated CA (verification must fail with it). */
   readonly otherCaFile: string;
+  /** The servers' certificate and key (one certificate names the server and every replica). */
+  readonly certFile: string;
+  readonly keyFile: string;
   /** The CA's key, for issuing host and service certificates as FreeIPA's CA would (test/support/certs.ts). */
   readonly caKeyFile: string;
   readonly realm: string;
@@ -235,6 +238,8 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       url: `https://${serverName}:${emu.port}/ipa`,
       caFile: tls.caFile,
       otherCaFile: tls.otherCaFile,
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
       caKeyFile: tls.caKeyFile,
       realm,
       domain,
