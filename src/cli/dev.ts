@@ -96,7 +96,7 @@ function portFlag(flag: string, text: string, min: number): number {
 /** How to use FreeIPA's own CLI against the embedded FreeIPA, and what is missing when it cannot work yet. */
 function ipalibLines(k: DevKerberos, p: { ipaName: string; ipaPort: number; passwordFile: string }): string[] {
   const lines = [
-    `  Kerberos: KDC for ${k.kdc.realm} on 127.0.0.1:${k.kdc.port}; FreeIPA's own CLI (kinit asks for the password in ${p.passwordFile}):`,
+    `  Kerberos: KDC for ${k.kdc.realm} on 127.0.0.1:${k.kdc.port}; FreeIPA's own CLI with it (kinit admin asks for the password that is in ${p.passwordFile}):`,
     `    export KRB5_CONFIG=${k.krb5Conf} KRB5CCNAME=${k.ccache} IPA_CONFDIR=${k.ipaConfDir}`,
     '    kinit admin',
     '    python3 -m ipaclient host-find',
