@@ -25,7 +25,7 @@ _novajoin() {
     completion) [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W "bash" -- "$cur")); return 0 ;;
   esac
   case "$cmd" in
-    dev) flags="--port --listen --domain --ipa-port --dir --no-notify --allow-remote --config-file --config --log-format --debug --help -h" ;;
+    dev) flags="--port --listen --domain --ipa-port --ipa-name --kerberos --dir --no-notify --allow-remote --config-file --config --log-format --debug --help -h" ;;
     resync) flags="--apply --json --project --host --force --config-file --config --log-format --debug --help -h" ;;
     ipa-setup) flags="--password-file --user --hostname --principal --keytab --getkeytab-command --skip-keytab --rotate-keytab --precreate --otp-file --config-file --config --log-format --debug --help -h" ;;
     dlq) flags="list replay --json --id --all --dry-run --config-file --config --log-format --debug --help -h" ;;

@@ -15,7 +15,7 @@ const COMMON = ['--config-file', '--config', '--log-format', '--debug', '--help'
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   dev: {
     summary: 'run the server on loopback with an embedded FreeIPA and no Keystone (not for production)',
-    flags: ['--port', '--listen', '--domain', '--ipa-port', '--dir', '--no-notify', '--allow-remote', ...COMMON],
+    flags: ['--port', '--listen', '--domain', '--ipa-port', '--ipa-name', '--kerberos', '--dir', '--no-notify', '--allow-remote', ...COMMON],
     load: () => import('./dev.js'),
   },
   resync: {

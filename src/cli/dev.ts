@@ -3,7 +3,8 @@
  * novajoin-server and novajoin-notify run as in production, over HTTPS to an
  * embedded FreeIPA-compatible server (in memory, password login, its own CA)
  * and against the machine's RabbitMQ when one answers; only Keystone checking
- * is off. It writes the join.conf it runs on, so `novajoin check` and
+ * is off. With --kerberos a real KDC runs beside it (src/dev/kerberos.ts) so
+ * FreeIPA's own CLI can be pointed at it too. It writes the join.conf it runs on, so `novajoin check` and
  * `novajoin-notify` can be pointed at the same FreeIPA. Loud that it is not
  * for production, and it refuses to listen on anything but loopback unless
  * told.
@@ -18,9 +19,12 @@ import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfigText } from '../config/load.js';
 import { devConfText } from '../dev/conf.js';
 import { brokerAnswers } from '../dev/broker.js';
+import { startDevKerberos, type DevKerberos } from '../dev/kerberos.js';
+import { kdcPrograms } from '../dev/kdc-programs.js';
 import { devTls } from '../dev/tls.js';
 import { prepareDevFreeIpa, startDevOpenStack } from '../dev/openstack.js';
 import { passwordTableAuthenticators } from '../ipa-emulator/dev-auth.js';
+import type { Authenticators } from '../ipa-emulator/http.js';
 import { makeEnv } from '../ipa-emulator/layout.js';
 import { startIpaEmulator } from '../ipa-emulator/server.js';
 import { createLogger } from '../log/logger.js';
@@ -31,7 +35,7 @@ import { UsageError } from './exit.js';
 import { logOverrides } from './options.js';
 
 const USAGE = `Usage: novajoin dev [--config-file FILE] [--port 9090] [--listen 127.0.0.1] [--domain example.test]
-                    [--ipa-port 0] [--dir DIR] [--no-notify] [--allow-remote]
+                    [--ipa-port 0] [--ipa-name localhost] [--kerberos] [--dir DIR] [--no-notify] [--allow-remote]
 
 Runs novajoin-server and novajoin-notify against an embedded, in-memory
 FreeIPA-compatible server over HTTPS on loopback, with Keystone checking off.
@@ -44,7 +48,18 @@ NOT FOR PRODUCTION: anyone who can reach it can enroll hosts.
   --listen       address it listens on (default 127.0.0.1)
   --domain       DNS domain when the config file sets none (default example.test)
   --ipa-port     port of the embedded FreeIPA (default: a free one)
-  --dir          where the join.conf, CA and secrets are written
+  --ipa-name     host name of the embedded FreeIPA: its certificate, its Kerberos
+                 service principal HTTP/<name> (default localhost)
+  --kerberos     also run a real MIT Kerberos KDC (Debian packages krb5-kdc and
+                 krb5-admin-server) for the realm <DOMAIN>, holding admin (dev's
+                 admin password) and HTTP/<ipa-name>; the embedded FreeIPA then
+                 accepts Kerberos logins too, and dev writes the krb5.conf and the
+                 ipalib configuration (DIR/ipa) FreeIPA's own CLI needs. That CLI
+                 only connects to port 443 of a dotted name: run
+                   novajoin dev --kerberos --ipa-name ipa.<domain> --ipa-port 443
+                 (port 443 needs root or net.ipv4.ip_unprivileged_port_start) with
+                 "127.0.0.1 ipa.<domain>" in /etc/hosts
+  --dir          where the join.conf, CA, secrets (and with --kerberos the KDC) are written
                  (default $TMPDIR/novajoin-dev-<uid>)
   --no-notify    do not start the notification listener
   --allow-remote listen on a non-loopback address (no authentication!)
@@ -78,12 +93,28 @@ function portFlag(flag: string, text: string, min: number): number {
   return port;
 }
 
+/** How to use FreeIPA's own CLI against the embedded FreeIPA, and what is missing when it cannot work yet. */
+function ipalibLines(k: DevKerberos, p: { ipaName: string; ipaPort: number; passwordFile: string }): string[] {
+  const lines = [
+    `  Kerberos: KDC for ${k.kdc.realm} on 127.0.0.1:${k.kdc.port}; FreeIPA's own CLI with it (kinit admin asks for the password that is in ${p.passwordFile}):`,
+    `    export KRB5_CONFIG=${k.krb5Conf} KRB5CCNAME=${k.ccache} IPA_CONFDIR=${k.ipaConfDir}`,
+    '    kinit admin',
+    '    python3 -m ipaclient host-find',
+  ];
+  if (p.ipaPort !== 443 || !p.ipaName.includes('.')) {
+    lines.push(`    (ipalib only connects to port 443 of a dotted name: start dev with --ipa-name ipa.<domain> --ipa-port 443 and map that name to 127.0.0.1 in /etc/hosts)`);
+  }
+  return lines;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = commandArgs('novajoin dev', argv, {
     port: { type: 'string', default: '9090' },
     listen: { type: 'string', default: '127.0.0.1' },
     domain: { type: 'string', default: 'example.test' },
     'ipa-port': { type: 'string', default: '0' },
+    'ipa-name': { type: 'string', default: 'localhost' },
+    kerberos: { type: 'boolean', default: false },
     dir: { type: 'string' },
     'no-notify': { type: 'boolean', default: false },
     'allow-remote': { type: 'boolean', default: false },
@@ -97,6 +128,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const port = portFlag('--port', values.port, 1);
   const ipaPort = portFlag('--ipa-port', values['ipa-port'], 0);
+  const ipaName = values['ipa-name'].toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(ipaName)) throw new UsageError(`--ipa-name: "${values['ipa-name']}" is not a host name`);
+  // Before anything is written or started: a missing KDC is told by its Debian packages.
+  if (values.kerberos) kdcPrograms();
   const configFile = typeof values['config-file'] === 'string' ? values['config-file'] : undefined;
   const userText = configFile ? readFileSync(configFile, 'utf8') : '';
   // The operator's own file first, so its every problem is told with its own lines.
@@ -116,14 +151,22 @@ export async function run(argv: string[]): Promise<number> {
   const adminPassword = randomBytes(18).toString('base64url');
   const passwordFile = secret('admin.password', () => `${adminPassword}\n`);
   const otpSecretFile = secret('otp.secret', () => `${randomBytes(48).toString('base64')}\n`);
-  const tls = devTls(dir, ['localhost', '127.0.0.1']);
+  const tls = devTls(dir, [...new Set([ipaName, 'localhost', '127.0.0.1'])]);
 
   const closers: Array<() => Promise<void>> = [];
   try {
-    const env = makeEnv({ domain, serverName: 'localhost' });
+    const env = makeEnv({ domain, serverName: ipaName });
+    let authenticators: Authenticators = passwordTableAuthenticators({ admin: adminPassword }, env.realm);
+    const kerberos = values.kerberos
+      ? await startDevKerberos({ dir, serverName: ipaName, realm: env.realm, domain: env.domain, adminPassword, caFile: tls.caFile })
+      : null;
+    if (kerberos) {
+      closers.push(() => kerberos.stop());
+      authenticators = kerberos.authenticators;
+    }
     const ipa = await startIpaEmulator({
       env,
-      authenticators: passwordTableAuthenticators({ admin: adminPassword }, env.realm),
+      authenticators,
       tls: { cert: tls.cert, key: tls.key },
       // FreeIPA with its CA, as TLS-everywhere deployments run it: deletes revoke the hosts' certificates.
       caCertificate: readFileSync(tls.caFile),
@@ -146,10 +189,12 @@ export async function run(argv: string[]): Promise<number> {
           ...openstack.settings.DEFAULT,
         },
         service_credentials: { ...openstack.settings.service_credentials },
-        freeipa: { server: 'localhost', url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
+        // By name, as FreeIPA's Apache redirects any other Host: a --ipa-name must resolve to 127.0.0.1 here too.
+        freeipa: { server: ipaName, url: ipa.url, ca_file: tls.caFile, auth: 'password', user: 'admin', password_file: passwordFile },
         notifications: { health_file: join(dir, 'notify.health') },
       },
-      `Written by novajoin dev${configFile ? ` from ${configFile}` : ''}: NOT FOR PRODUCTION.\nPoints at the embedded FreeIPA at ${ipa.url}; gone when novajoin dev stops.`,
+      `Written by novajoin dev${configFile ? ` from ${configFile}` : ''}: NOT FOR PRODUCTION.\nPoints at the embedded FreeIPA at ${ipa.url}; gone when novajoin dev stops.` +
+        (kerberos ? `\nnovajoin logs in with admin's password even with --kerberos (the KDC checks it); the Kerberos\nsetup is for FreeIPA's own CLI (${kerberos.krb5Conf}, ${kerberos.ipaConfDir}).` : ''),
     );
     writeFileSync(confFile, text, { mode: 0o600 });
     const loaded = flagged(() => loadConfigText(text, confFile));
@@ -158,7 +203,7 @@ export async function run(argv: string[]): Promise<number> {
     const logger = createLogger({ format: log.format ?? 'text', service: 'novajoin-dev', debug: log.debug ?? config.log.debug });
     for (const warning of loaded.warnings) logger.warn(warning);
 
-    await prepareDevFreeIpa(config, logger, 'localhost');
+    await prepareDevFreeIpa(config, logger, ipaName);
     const noOpenStack = { projects: { projectName: async () => null } };
     const server = await startServer(config, logger, {
       tokens: null,
@@ -198,6 +243,7 @@ export async function run(argv: string[]): Promise<number> {
         `    novajoin check --config-file ${confFile}`,
         `    novajoin-notify --config-file ${confFile}`,
         `    novajoin resync --config-file ${confFile}`,
+        ...(kerberos ? ipalibLines(kerberos, { ipaName, ipaPort: ipa.port, passwordFile }) : []),
         `  Stand-in Nova: ${openstack.cloud.computeUrl}/servers/detail lists every instance enrolled here (Keystone ${openstack.cloud.authUrl})`,
         `    curl -X DELETE ${openstack.cloud.computeUrl}/servers/<instance-id>   deletes one without a notification, as when one is lost: resync finds its host`,
         '',

@@ -18,11 +18,10 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import { join } from 'node:path';
-import kerberos from 'kerberos';
 import type { FreeIpaClientOptions } from '../../src/freeipa/client.js';
 import { CertificateAuthority } from '../../src/ipa-emulator/ca/authority.js';
 import { makeEnv, seedEntries, type IpaEnv } from '../../src/ipa-emulator/layout.js';
-import type { Authenticators, NegotiateResult } from '../../src/ipa-emulator/http.js';
+import { kerberosAuthenticators } from '../../src/ipa-emulator/kerberos-auth.js';
 import { startIpaEmulator, type IpaEmulator } from '../../src/ipa-emulator/server.js';
 import { MemoryStore } from '../../src/ipa-emulator/memory-store.js';
 import type { IpaStore } from '../../src/ipa-emulator/store.js';
@@ -145,33 +144,6 @@ export function makeLookup(serverName: string, address = '127.0.0.1'): LookupFn 
       return;
     }
     dnsLookup(hostname, options, callback as never);
-  };
-}
-
-/** SPNEGO and password checks against the KDC, as mod_auth_gssapi and login_password's kinit do. */
-export function kerberosAuthenticators(serverName: string, realm: string): Authenticators {
-  return {
-    async negotiate(token): Promise<NegotiateResult | null> {
-      const server = await kerberos.initializeServer(`HTTP@${serverName}`);
-      try {
-        const response = await server.step(token);
-        if (!server.contextComplete || !server.username) return null;
-        return { principal: server.username, ...(response ? { response } : {}) };
-      } catch {
-        return null;
-      }
-    },
-    async password(user, password) {
-      const at = user.lastIndexOf('@');
-      if (at >= 0 && user.slice(at + 1) !== realm) return null;
-      const principal = at >= 0 ? user : `${user}@${realm}`;
-      try {
-        await kerberos.checkPassword(principal, password, `HTTP/${serverName}`, realm);
-        return principal;
-      } catch {
-        return null;
-      }
-    },
   };
 }
 

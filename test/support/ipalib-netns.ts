@@ -14,7 +14,7 @@ import { FreeIpaDirectory } from '../../src/freeipa/directory.js';
 import { InProcessRpc } from '../../src/ipa-emulator/in-process-client.js';
 import { makeEnv } from '../../src/ipa-emulator/layout.js';
 import { startIpaEmulator } from '../../src/ipa-emulator/server.js';
-import { kerberosAuthenticators } from './ipa-stack.js';
+import { kerberosAuthenticators } from '../../src/ipa-emulator/kerberos-auth.js';
 import { runCommand } from './tmp.js';
 
 export interface NetnsConfig {
