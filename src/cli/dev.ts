@@ -10,13 +10,14 @@
  * told.
  */
 import { consumedQueues } from '../notify/topology.js';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseIni } from '../config/ini.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfigText } from '../config/load.js';
+import { devBanner } from '../dev/banner.js';
 import { devConfText } from '../dev/conf.js';
 import { brokerAnswers } from '../dev/broker.js';
 import { startDevKerberos, type DevKerberos } from '../dev/kerberos.js';
@@ -229,33 +230,12 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
 
-    const body = JSON.stringify({ 'project-id': 'demo', 'instance-id': randomUUID(), 'image-id': '', hostname: 'vm1', metadata: { ipa_enroll: 'true' } });
     process.stdout.write(
-      [
-        '',
-        '  novajoin dev — NOT FOR PRODUCTION: embedded in-memory FreeIPA, no Keystone, no authentication.',
-        '',
-        `  Vendordata target: ${server.url}/v1/   (nova.conf: vendordata_dynamic_targets = join@${server.url}/v1/)`,
-        `  Health: ${server.url}/healthz   Readiness: ${server.url}/readyz   Metrics: ${server.url}/metrics`,
-        `  Notification listener: ${notifyLine}`,
-        `  Embedded FreeIPA: ${ipa.url} (user admin, password in ${passwordFile}, CA ${tls.caFile})`,
-        `  Its configuration: ${confFile}`,
-        `    novajoin check --config-file ${confFile}`,
-        `    novajoin-notify --config-file ${confFile}`,
-        `    novajoin resync --config-file ${confFile}`,
-        ...(kerberos ? ipalibLines(kerberos, { ipaName, ipaPort: ipa.port, passwordFile }) : []),
-        `  Stand-in Nova: ${openstack.cloud.computeUrl}/servers/detail lists every instance enrolled here (Keystone ${openstack.cloud.authUrl})`,
-        `    curl -X DELETE ${openstack.cloud.computeUrl}/servers/<instance-id>   deletes one without a notification, as when one is lost: resync finds its host`,
-        '',
-        '  Enroll a host as Nova would (the answer is the join payload the guest reads from vendor_data2.json):',
-        '',
-        `  curl -s -X POST ${server.url}/v1/ -H 'Content-Type: application/json' \\`,
-        `       -d '${body}'`,
-        '',
-        '  Ask again with the same instance-id: the same OTP comes back and FreeIPA is not written to.',
-        '  Ctrl-C stops it; everything is forgotten.',
-        '',
-      ].join('\n'),
+      devBanner({
+        serverUrl: server.url, notifyLine, ipaUrl: ipa.url, passwordFile, caFile: tls.caFile, confFile,
+        ipalib: kerberos ? ipalibLines(kerberos, { ipaName, ipaPort: ipa.port, passwordFile }) : [],
+        computeUrl: openstack.cloud.computeUrl, keystoneUrl: openstack.cloud.authUrl,
+      }),
     );
     await untilSignal();
   } finally {

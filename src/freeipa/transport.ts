@@ -1,12 +1,13 @@
 /**
  * One HTTPS exchange with FreeIPA, and nothing else: no sessions, no
- * retries, no JSON-RPC. Connections are kept alive and bounded (B7), TLS is
- * verified against the FreeIPA CA file with the server's FQDN as SNI and
- * Host (FreeIPA's Apache redirects any other Host), and every request ends
- * at the caller's deadline.
+ * retries, no JSON-RPC. Connections are kept alive and bounded, TLS is
+ * verified against the FreeIPA CA file, and the URL's host goes out as SNI
+ * and Host: FreeIPA's Apache redirects any Host but its own name, so the URL
+ * must name the server, not its address. Every request ends at the caller's
+ * deadline.
  *
- * Failures come out typed: FreeIpaTlsError (verification; retrying cannot
- * help), FreeIpaTimeoutError (the deadline passed), FreeIpaConnectError
+ * Failures come out typed: FreeIpaTlsError (verification; retrying the same
+ * server cannot help), FreeIpaTimeoutError (the deadline passed), FreeIpaConnectError
  * (no connection: nothing was sent, so even a write may go to another
  * server), FreeIpaUnavailableError (the connection broke after the request
  * may have been sent). An HTTP status, 5xx included,
