@@ -56,9 +56,17 @@ const amqpUrl = (node: RabbitNode) => `amqp://guest:guest@127.0.0.1:${node.port}
 const portOf = (display: string | null) => Number(/:(\d+)\/[^/]*$/.exec(display ?? '')?.[1] ?? NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The test FreeIPA's engine, answering after `ms` like a server over the network. */
-function slow(client: RpcClient, ms: number): RpcClient {
-  const wait = () => sleep(ms);
+/**
+ * The test FreeIPA's engine, answering after `ms` like a server over the
+ * network, and not before `hold()` resolves: answers wait while a node is
+ * being killed, so deletes are still in the listener when the node is gone
+ * (a fast listener could otherwise finish every delete during the kill).
+ */
+function slow(client: RpcClient, ms: number, hold: () => Promise<void> | null): RpcClient {
+  const wait = async () => {
+    await sleep(ms);
+    await hold();
+  };
   return {
     call: async (command, opts) => (await wait(), client.call(command, opts)),
     batch: async (commands, opts) => (await wait(), client.batch(commands, opts)),
@@ -152,7 +160,8 @@ async function run(t: ExecutionContext, scenario: Scenario) {
     }),
   });
   const url = `rabbit://${scenario.listenerOrder.map((i) => `guest:guest@127.0.0.1:${nodes[i]!.port}`).join(',')}/`;
-  const directory = new FreeIpaDirectory({ client: slow(new InProcessRpc(ipa.engine, `admin@${ipa.env.realm}`), RPC_LATENCY_MS), realm: ipa.env.realm, zone: ipa.env.domain });
+  let killing: Promise<void> | null = null;
+  const directory = new FreeIpaDirectory({ client: slow(new InProcessRpc(ipa.engine, `admin@${ipa.env.realm}`), RPC_LATENCY_MS, () => killing), realm: ipa.env.realm, zone: ipa.env.domain });
   const notify = await startNotify(fullConfig(config), logger, {
     directory,
     projects: { projectName: async () => null },
@@ -188,7 +197,6 @@ async function run(t: ExecutionContext, scenario: Scenario) {
   let inFlightAtKill = 0;
   let publishedAtKill = 0;
   let confirmed = 0;
-  let killing: Promise<void> | null = null;
   const appliedAfterKill = waitForEvent<[EventEnvelope]>(consumer, 'applied', () => killed, 600_000);
   const reconnected = scenario.victim === 'consumer' ? waitForEvent(consumer, 'connected', () => killedAt > 0, 600_000) : null;
   let applied = 0;
