@@ -14,9 +14,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevNetnsConfig, DevNetnsOutput } from './support/dev-ipalib-netns.js';
+import { builtPackage } from './support/built-cli.js';
 import { freePort, makeTempDir, removeDir, runCommand } from './support/tmp.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('./support/dev-ipalib-netns.ts', import.meta.url));
 const ipaName = 'ipa.example.test';
 const fqdn = 'vm1.example.test';
@@ -31,7 +31,7 @@ test.before(async () => {
   const hosts = join(dir, 'hosts');
   // ipalib resolves the machine's own name when it loads, as on any configured host.
   await writeFile(hosts, `127.0.0.1 localhost ${hostname()}\n127.0.0.1 ${ipaName}\n::1 localhost\n`);
-  const config: DevNetnsConfig = { root: ROOT, dir: join(dir, 'dev'), scratch, ipaName, port: 9090, instanceId: randomUUID(), fqdn };
+  const config: DevNetnsConfig = { root: await builtPackage(), dir: join(dir, 'dev'), scratch, ipaName, port: 9090, instanceId: randomUUID(), fqdn };
   const configFile = join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(config));
   const { stdout } = await runCommand(
@@ -81,7 +81,7 @@ test('dev --kerberos without krb5kdc says which Debian packages to install (exit
   // A private mount namespace where /usr/sbin/krb5kdc is /dev/null, which cannot be run.
   const res = await runCommand(
     'unshare',
-    ['-rm', 'sh', '-c', 'mount --bind /dev/null /usr/sbin/krb5kdc && exec "$@"', 'sh', process.execPath, '--import', 'tsx', join(ROOT, 'src', 'bin', 'novajoin.ts'),
+    ['-rm', 'sh', '-c', 'mount --bind /dev/null /usr/sbin/krb5kdc && exec "$@"', 'sh', process.execPath, join(await builtPackage(), 'dist', 'bin', 'novajoin.js'),
       'dev', '--kerberos', '--no-notify', '--port', String(await freePort()), '--dir', join(dir, 'missing')],
     { allowFailure: true, timeoutMs: 60_000, env: { PATH: '/usr/bin:/bin' } },
   );

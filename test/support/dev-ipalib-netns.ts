@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { runCommand, type RunResult } from './tmp.js';
 
 export interface DevNetnsConfig {
-  /** The repository: dev runs from its sources. */
+  /** The built package (test/support/built-cli.ts): dev runs as dist/bin/novajoin.js, as installed. */
   readonly root: string;
   /** dev's --dir. */
   readonly dir: string;
@@ -42,7 +42,7 @@ export interface DevNetnsOutput {
 
 const config = JSON.parse(await readFile(process.argv[2] as string, 'utf8')) as DevNetnsConfig;
 const args = ['dev', '--kerberos', '--ipa-name', config.ipaName, '--ipa-port', '443', '--no-notify', '--port', String(config.port), '--dir', config.dir];
-const dev = spawn(process.execPath, ['--import', 'tsx', join(config.root, 'src', 'bin', 'novajoin.ts'), ...args], { cwd: config.root, stdio: ['ignore', 'pipe', 'pipe'] });
+const dev = spawn(process.execPath, [join(config.root, 'dist', 'bin', 'novajoin.js'), ...args], { cwd: config.root, stdio: ['ignore', 'pipe', 'pipe'] });
 let stdout = '';
 let stderr = '';
 dev.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
