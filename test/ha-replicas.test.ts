@@ -111,9 +111,13 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
     await configFile('server-a', { 'DEFAULT.join_listen_port': String(ports[0]), 'freeipa.server': 'ipa1.example.test, ipa2.example.test' }),
     await configFile('server-b', { 'DEFAULT.join_listen_port': String(ports[1]), 'freeipa.server': 'ipa2.example.test, ipa1.example.test' }),
   ];
-  const notifyFile = await configFile('notify', { 'freeipa.server': '', 'freeipa.discover': 'true' });
+  const notifyPort = await freePort();
+  const notifyFiles = [
+    await configFile('notify-a', { 'freeipa.server': '', 'freeipa.discover': 'true', 'notifications.metrics_port': String(notifyPort) }),
+    await configFile('notify-b', { 'freeipa.server': '', 'freeipa.discover': 'true' }),
+  ];
   const servers = serverFiles.map((file, i) => spawnService(`server-${i}`, 'novajoin-server.ts', file));
-  const listeners = [0, 1].map((i) => spawnService(`notify-${i}`, 'novajoin-notify.ts', notifyFile));
+  const listeners = [0, 1].map((i) => spawnService(`notify-${i}`, 'novajoin-notify.ts', notifyFiles[i]!));
   const urls = ports.map((port) => `http://127.0.0.1:${port}`);
   for (const url of urls) await until(`${url}/readyz`, () => fetch(`${url}/readyz`).then((r) => r.status), (s) => s === 200);
   const broker = await openBroker();
@@ -181,6 +185,10 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
   const removedBy = listeners.map((l) => (l.out().match(/"host removed"/g) ?? []).length);
   t.is(removedBy[0]! + removedBy[1]!, INSTANCES);
   t.true(removedBy.every((n) => n > 0), `both listeners took part (${removedBy.join(' + ')})`);
+  // The listener's /metrics shows the FreeIPA servers it found in DNS, as the server's does.
+  const notifyMetrics = await (await fetch(`http://127.0.0.1:${notifyPort}/metrics`)).text();
+  t.regex(notifyMetrics, /^novajoin_freeipa_server_up\{server="ipa1\.example\.test"\} 1$/m);
+  t.regex(notifyMetrics, /^novajoin_freeipa_server_up\{server="ipa2\.example\.test"\} 1$/m);
 
   // `novajoin check` names each FreeIPA server: one taken down shows as down while the other still answers.
   await set.replicas[1]!.emulator.setMode('refuse');

@@ -1,6 +1,7 @@
 /** The server's metrics, in one place so the names stay consistent. */
 import type { FreeIpaClient } from '../freeipa/client.js';
 import { PRIORITY, type Priority } from '../freeipa/semaphore.js';
+import { freeIpaServerGauges, type FreeIpaServerState } from '../metrics/freeipa-servers.js';
 import { Registry } from '../metrics/registry.js';
 
 export interface FreeIpaCallStats {
@@ -8,11 +9,7 @@ export interface FreeIpaCallStats {
   readonly logins: number;
 }
 
-export interface FreeIpaServerState {
-  readonly name: string;
-  readonly state: 'up' | 'down';
-  readonly downUntil: number | null;
-}
+export type { FreeIpaServerState } from '../metrics/freeipa-servers.js';
 
 export function createServerMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry({ processMetrics: options.processMetrics ?? true });
@@ -31,12 +28,7 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}) 
     },
     /** Each FreeIPA server's state, read at scrape time (the list may change with DNS). */
     freeIpaServers(servers: () => readonly FreeIpaServerState[]): void {
-      registry.gaugesOf('novajoin_freeipa_server_up', 'Whether calls may go to this FreeIPA server (0: left out after a failure until its backoff ends).', ['server'], () =>
-        servers().map((s) => ({ labels: { server: s.name }, value: s.state === 'up' ? 1 : 0 })),
-      );
-      registry.gaugesOf('novajoin_freeipa_server_down_until_seconds', 'Unix time until which this FreeIPA server is left out; 0 when it is up.', ['server'], () =>
-        servers().map((s) => ({ labels: { server: s.name }, value: s.downUntil ? Math.round(s.downUntil / 1000) : 0 })),
-      );
+      freeIpaServerGauges(registry, servers);
     },
   };
 }

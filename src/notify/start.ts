@@ -6,6 +6,7 @@ import type { Config } from '../config/types.js';
 import { InstanceLifecycle } from '../domain/lifecycle.js';
 import type { Directory, PortLookup, ProjectLookup } from '../domain/ports.js';
 import { clientFromConfig, type FreeIpaClient } from '../freeipa/client.js';
+import { freeIpaServerGauges } from '../metrics/freeipa-servers.js';
 import { FreeIpaDirectory } from '../freeipa/directory.js';
 import type { Logger } from '../log/logger.js';
 import { openStackFromConfig, type OpenStackOptions } from '../openstack/index.js';
@@ -61,7 +62,8 @@ export async function startNotify(config: Config, logger: Logger, overrides: Not
     'Service principals asked for in instance metadata (update events) and refused: not allowed for the project, outside its names, or on a host it does not own.',
     () => lifecycle.refusedServices,
   );
-  // B6: optional, and one listener of the deployment at a time (a RabbitMQ lock).
+  if (freeipa) freeIpaServerGauges(listener.consumer.metrics.registry, () => freeipa.servers());
+  // The periodic resync: optional, and one listener of the deployment at a time (a RabbitMQ lock).
   const periodic = startPeriodicResync({ config, logger: logger.child({ component: 'resync' }), lifecycle, directory, ...(overrides.url ? { url: overrides.url } : {}) });
   let closing: Promise<void> | null = null;
   return {
