@@ -6,57 +6,28 @@
  * is deleted without a notification, removed by `--apply`, in sync again.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { builtPackage, runBuilt } from './support/built-cli.js';
+import { runBuilt } from './support/built-cli.js';
+import { startDev, stopDev, type DevProcess } from './support/dev-process.js';
 import { freePort, makeTempDir, removeDir } from './support/tmp.js';
 
-interface Dev {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-}
-
-async function startBuiltDev(args: string[]): Promise<Dev> {
-  const pkg = await builtPackage();
-  const child = spawn(process.execPath, [join(pkg, 'dist', 'bin', 'novajoin.js'), 'dev', ...args], { cwd: pkg, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${stdout}\n${stderr}`)), 90_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (stdout.includes('Ctrl-C')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`novajoin dev exited ${code}:\n${stdout}\n${stderr}`)));
-  });
-  return { child, stdout: () => stdout };
-}
-
 let dir: string;
-let dev: Dev | undefined;
+let dev: DevProcess | undefined;
 
 test.before(async () => {
   dir = await makeTempDir('novajoin-dev-resync');
 });
 
 test.after.always(async () => {
-  if (dev && dev.child.exitCode === null) {
-    const exited = new Promise((resolve) => dev!.child.once('exit', resolve));
-    dev.child.kill('SIGTERM');
-    await exited;
-  }
+  if (dev) await stopDev(dev);
   if (dir) await removeDir(dir);
 });
 
 test('novajoin check and novajoin resync (dry run, --apply) work against novajoin dev', async (t) => {
   const port = await freePort();
-  dev = await startBuiltDev(['--dir', join(dir, 'dev'), '--port', String(port), '--no-notify']);
-  const confFile = /Its configuration: (\S+)/.exec(dev.stdout())?.[1];
+  dev = await startDev(['--dir', join(dir, 'dev'), '--port', String(port), '--no-notify']);
+  const confFile = dev.confFile;
   const nova = /Stand-in Nova: (\S+)\/servers\/detail/.exec(dev.stdout())?.[1];
   t.truthy(confFile, dev.stdout());
   t.truthy(nova, dev.stdout());
@@ -73,30 +44,30 @@ test('novajoin check and novajoin resync (dry run, --apply) work against novajoi
     t.truthy(((await res.json()) as { ipaotp?: string }).ipaotp);
   }
 
-  const check = await runBuilt('novajoin', ['check', '--config-file', confFile!]);
+  const check = await runBuilt('novajoin', ['check', '--config-file', confFile]);
   t.is(check.code, 0, check.stdout + check.stderr);
   t.notRegex(check.stdout, /^FAIL/m, check.stdout);
   t.regex(check.stdout, /^OK Nova lists the servers of all projects$/m);
   t.regex(check.stdout, /^OK resync reads FreeIPA's hosts and services through its API .*: 2 hosts of novajoin/m, check.stdout);
 
-  const inSync = await runBuilt('novajoin', ['resync', '--config-file', confFile!]);
+  const inSync = await runBuilt('novajoin', ['resync', '--config-file', confFile]);
   t.is(inSync.code, 0, inSync.stdout + inSync.stderr);
   t.regex(inSync.stdout, /Nova: 2 servers.*FreeIPA: 2 hosts.*Drift: none/s);
 
   // Deleted in Nova with no notification (dev runs no listener here): FreeIPA keeps vm2.
   const gone = await fetch(`${nova}/servers/${instances[1]}`, { method: 'DELETE' });
   t.is(gone.status, 204);
-  const drift = await runBuilt('novajoin', ['resync', '--config-file', confFile!]);
+  const drift = await runBuilt('novajoin', ['resync', '--config-file', confFile]);
   t.is(drift.code, 1, 'drift found, nothing changed');
   t.regex(drift.stdout, new RegExp(`stale-host\\s+vm2\\.example\\.test\\s+${instances[1]}\\s+demo\\s+delete-host`));
   t.regex(drift.stdout, /Dry run, nothing changed/);
 
-  const applied = await runBuilt('novajoin', ['resync', '--apply', '--config-file', confFile!]);
+  const applied = await runBuilt('novajoin', ['resync', '--apply', '--config-file', confFile]);
   t.is(applied.code, 0, applied.stdout + applied.stderr);
   t.regex(applied.stdout, /delete-host\s+applied/);
-  const after = await runBuilt('novajoin', ['resync', '--config-file', confFile!]);
+  const after = await runBuilt('novajoin', ['resync', '--config-file', confFile]);
   t.is(after.code, 0);
   t.regex(after.stdout, /Nova: 1 servers.*FreeIPA: 1 hosts.*Drift: none/s);
-  const checkAfter = await runBuilt('novajoin', ['check', '--config-file', confFile!]);
+  const checkAfter = await runBuilt('novajoin', ['check', '--config-file', confFile]);
   t.regex(checkAfter.stdout, /: 1 host of novajoin/, 'vm2 is gone from FreeIPA');
 });

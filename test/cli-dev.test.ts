@@ -5,11 +5,9 @@
  * real delete through the machine's RabbitMQ.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultConfig, loadConfigFile } from '../src/config/load.js';
 import { retryQueueNames } from '../src/notify/topology.js';
 import { clientFromConfig } from '../src/freeipa/client.js';
@@ -17,57 +15,13 @@ import { hostShow, serviceShow } from '../src/freeipa/commands.js';
 import { NotFoundError } from '../src/freeipa/errors.js';
 import { silentLogger } from '../src/log/logger.js';
 import { loadFixtures, openBroker, osloBody, publishOptions } from './support/notify.js';
+import { runBuilt } from './support/built-cli.js';
+import { startDev, stopDev } from './support/dev-process.js';
 import { freePort, makeTempDir, removeDir } from './support/tmp.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BIN = join(ROOT, 'src', 'bin', 'novajoin.ts');
 
-interface Dev {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly confFile: string;
-  stdout: string;
-}
-
-async function startDev(args: string[]): Promise<Dev> {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'dev', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const dev = { child, url: '', confFile: '', stdout: '' };
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`novajoin dev did not start:\n${dev.stdout}\n${stderr}`)), 180_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      dev.stdout += chunk.toString();
-      const conf = /Its configuration: (\S+)/.exec(dev.stdout);
-      const url = /Vendordata target: (\S+)\/v1\//.exec(dev.stdout);
-      if (conf?.[1] && url?.[1] && dev.stdout.includes('Ctrl-C')) {
-        clearTimeout(timer);
-        Object.assign(dev, { confFile: conf[1], url: url[1] });
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`novajoin dev exited ${code}:\n${dev.stdout}\n${stderr}`)));
-  });
-  return dev;
-}
-
-function stop(dev: Dev): Promise<number | null> {
-  return new Promise((resolve) => {
-    dev.child.once('exit', (code) => resolve(code));
-    dev.child.kill('SIGTERM');
-  });
-}
-
-function runNovajoin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** A CLI command through the built binary, as the dev process runs. */
+const runNovajoin = (args: string[]) => runBuilt('novajoin', args);
 
 async function joinOnce(url: string, body: Record<string, unknown>) {
   const res = await fetch(`${url}/v1/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -99,14 +53,14 @@ test('dev runs the server, the listener and an HTTPS FreeIPA that check and a de
   const dev = await startDev(['--port', String(await freePort()), '--dir', join(dir, 'state'), '--config-file', userConf]);
   const broker = await openBroker();
   t.teardown(async () => {
-    await stop(dev);
+    await stopDev(dev);
     for (const q of [`dev-${id}.info`, `dev-${id}.error`, `dev-${id}.dead`, ...retryQueueNames({ ...defaultConfig().notifications, retryQueuePrefix: `dev-${id}` })]) await broker.channel.deleteQueue(q).catch(() => undefined);
     await broker.channel.deleteExchange(`dev-nova-${id}`).catch(() => undefined);
     await broker.model.close().catch(() => undefined);
     await removeDir(dir);
   });
-  t.regex(dev.stdout, new RegExp(`Notification listener: consuming dev-${id}\\.info, dev-${id}\\.error`));
-  t.regex(dev.stdout, /curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/v1\//);
+  t.regex(dev.stdout(), new RegExp(`Notification listener: consuming dev-${id}\\.info, dev-${id}\\.error`));
+  t.regex(dev.stdout(), /curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/v1\//);
 
   // The operator's own file is in force: its domain, and its per-project services.
   const instance = randomUUID();
@@ -151,10 +105,10 @@ test('dev says clearly when no RabbitMQ answers, and still serves joins', async 
   await writeFile(userConf, `[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:${await freePort()}/\n`);
   const dev = await startDev(['--port', String(await freePort()), '--dir', join(dir, 'state'), '--config-file', userConf]);
   t.teardown(async () => {
-    await stop(dev);
+    await stopDev(dev);
     await removeDir(dir);
   });
-  t.regex(dev.stdout, /Notification listener: NOT STARTED: no RabbitMQ answered at amqp:\/\/guest@127\.0\.0\.1:\d+/);
+  t.regex(dev.stdout(), /Notification listener: NOT STARTED: no RabbitMQ answered at amqp:\/\/guest@127\.0\.0\.1:\d+/);
   const res = await joinOnce(dev.url, { 'project-id': 'demo', 'instance-id': randomUUID(), 'image-id': '', hostname: 'vm2', metadata: { ipa_enroll: 'true' } });
   t.is(res.status, 200);
   t.is(res.body['hostname'], 'vm2.example.test');
