@@ -254,7 +254,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
         // The attempt's own limit, not the caller's: the server is at fault, and the call may go on.
         const error =
           caught instanceof FreeIpaTimeoutError && !(caught instanceof FreeIpaSaturatedError) && attemptDeadline < deadline
-            ? new FreeIpaUnavailableError(`${what}: ${replica.endpoint.name} did not answer within ${attemptDeadline - attemptStart} ms`, { cause: caught })
+            ? new FreeIpaUnavailableError(`${what}: ${replica.endpoint.name} did not answer within ${Math.round(attemptDeadline - attemptStart)} ms`, { cause: caught })
             : caught;
         // One replica's certificate failing (expired, renewed from the wrong CA) says nothing of the
         // others', and nothing was sent: the call goes on to a server not yet tried. Alone, it is the answer.
