@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { legacyDelete, openBroker, osloBody, readyCount, RecordingHandler, startTestConsumer, testConfig } from './support/notify.js';
 import { makeTempDir, removeDir } from './support/tmp.js';
+import { until } from './support/until.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -23,14 +24,6 @@ function novajoin(args: string[]): Promise<{ code: number | null; stdout: string
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('list shows what was dead-lettered and changes nothing; replay after the fix applies each message once', async (t) => {
@@ -50,7 +43,7 @@ test('list shows what was dead-lettered and changes nothing; replay after the fi
   channel.publish(config.nova, config.routingKey, osloBody(first), { deliveryMode: 2 });
   channel.publish(config.nova, config.routingKey, osloBody(second), { deliveryMode: 2 });
   channel.publish(config.nova, config.routingKey, Buffer.from('{not json'), { deliveryMode: 2 });
-  await until('three dead letters', async () => (await readyCount(config.deadLetterQueue)) === 3);
+  await until('three dead letters', () => readyCount(config.deadLetterQueue), (n) => n === 3, { timeoutMs: 30_000 });
 
   const conf = join(dir, 'join.conf');
   await writeFile(conf, `[DEFAULT]\ntransport_url = ${config.transportUrl}\n[notifications]\ndead_letter_queue = ${config.deadLetterQueue}\n`);
@@ -88,7 +81,7 @@ test('list shows what was dead-lettered and changes nothing; replay after the fi
   t.is(all.code, 0, all.stderr);
   await handler.waitFor(() => handler.applied.some((e) => e.uniqueId === second['_unique_id']), 'the second message applied');
   // The poison message is poison still: back in the dead-letter queue, with its reason.
-  await until('the poison message dead-lettered again', async () => (await readyCount(config.deadLetterQueue)) === 1);
+  await until('the poison message dead-lettered again', () => readyCount(config.deadLetterQueue), (n) => n === 1, { timeoutMs: 30_000 });
   for (const m of [first, second]) t.is(handler.applied.filter((e) => e.uniqueId === m['_unique_id']).length, 1);
 });
 

@@ -16,6 +16,10 @@ import type { RunningServer } from '../src/server/start.js';
 import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
 import { loadFixtures, openBroker, publishOptions } from './support/notify.js';
 import { freePort } from './support/tmp.js';
+import { until } from './support/until.js';
+
+/** Prometheus answers errors until it has started; it scrapes every few seconds. */
+const POLL = { timeoutMs: 30_000, intervalMs: 250, tolerateErrors: true } as const;
 
 const DASHBOARD = JSON.parse(readFileSync(new URL('../config/grafana/novajoin-dashboard.json', import.meta.url), 'utf8')) as Dashboard;
 const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
@@ -74,10 +78,7 @@ test.before(async () => {
     { stdio: 'ignore' },
   );
   // Two scrapes of each job at least, so that rate() has two samples.
-  await until(async () => {
-    const up = await query('count_over_time(up[1m]) >= 3');
-    return up.length === 2;
-  });
+  await until('Prometheus to scrape both services', () => query('count_over_time(up[1m]) >= 3'), (up) => up.length === 2, POLL);
 });
 
 test.after.always(async () => {
@@ -96,15 +97,6 @@ async function query(expr: string): Promise<unknown[]> {
   return body.data?.result ?? [];
 }
 
-async function until(ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ok().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error('Prometheus did not scrape both services in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Grafana's variables as Grafana would expand them with "All" selected. */
 const expand = (expr: string) => expr.replaceAll('$__rate_interval', '30s').replaceAll('$job', '.*').replaceAll('$instance', '.*');
 
@@ -120,7 +112,7 @@ test('the dashboard is a Grafana dashboard with a Prometheus data source variabl
 
 test('every panel query is valid PromQL and returns data from the running services', async (t) => {
   // A delete (and its metrics) settle asynchronously; wait for the listener's series before querying.
-  await until(async () => (await query('novajoin_notify_messages_total')).length > 0);
+  await until('the listener\'s series in Prometheus', () => query('novajoin_notify_messages_total'), (series) => series.length > 0, POLL);
   for (const panel of DASHBOARD.panels) {
     for (const target of panel.targets) {
       const result = await query(expand(target.expr));

@@ -17,6 +17,7 @@ import { runNovajoin, stackEnv, writeStackConfig } from './support/novajoin-cli.
 import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
 import { replicaNames, startReplicas, type ReplicaSet } from './support/replicas.js';
 import { freePort } from './support/tmp.js';
+import { until as waitUntil } from './support/until.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
@@ -93,15 +94,9 @@ function spawnService(name: string, bin: string, file: string): { child: ChildPr
   return entry;
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined as T);
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Servers still starting answer with errors: those count as "not yet". */
+const until = <T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 90_000) =>
+  waitUntil(what, probe, ok, { timeoutMs, intervalMs: 250, tolerateErrors: true });
 
 test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per instance, every delete applied once', async (t) => {
   t.timeout(300_000);

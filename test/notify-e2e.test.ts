@@ -15,6 +15,7 @@ import type { RunningServer } from '../src/server/start.js';
 import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
 import { loadFixtures, osloBody, legacyDelete, type Fixture } from './support/notify.js';
 import { createVhost, fromFixture, osloPublish, writeOsloConf, type OsloMessage, type Vhost } from './support/oslo.js';
+import { until } from './support/until.js';
 
 const INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c';
 const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
@@ -82,16 +83,6 @@ async function publish(fixture: Fixture, edit?: (payload: Record<string, any>) =
 async function publishFloatingIp(floatingip: Record<string, unknown>): Promise<void> {
   const message: OsloMessage = { notifier: 'legacy', publisher_id: 'network.controller1', event_type: 'floatingip.update.end', priority: 'INFO', payload: { floatingip } };
   if ((await osloPublish(neutronConf, 'neutron', [message])) !== 1) throw new Error('oslo did not send the floating IP update');
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const host = (fqdn: string) => env.ipa.emulator.getHost(fqdn);
@@ -228,7 +219,7 @@ test.serial('FreeIPA down while 100 deletes arrive: none lost, all applied once 
     'every host to be deleted',
     async () => (await Promise.all(instances.map((_, i) => host(`storm-${i}.example.test`)))).filter((h) => h !== null).length,
     (left) => left === 0,
-    60_000,
+    { timeoutMs: 60_000 },
   );
   t.log(`100 deletes applied ${Date.now() - started} ms after FreeIPA came back`);
   t.is(metrics().deadLettered, 1, 'only the poison message of the earlier test was dead-lettered');

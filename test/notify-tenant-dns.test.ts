@@ -13,6 +13,7 @@ import type { RunningNotify } from '../src/notify/start.js';
 import type { RunningServer } from '../src/server/start.js';
 import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
 import { openBroker, osloBody } from './support/notify.js';
+import { until } from './support/until.js';
 
 let env: NovajoinEnv;
 let server: RunningServer;
@@ -88,16 +89,6 @@ async function aRecords(name: string): Promise<string[]> {
 /** Messages the listener finished with (acked or dead-lettered; a retry is not an end). */
 const settled = () =>
   notify.listener.consumer.metrics.snapshot().messages.filter((m) => m.outcome !== 'retried' && m.outcome !== 'requeued').reduce((n, m) => n + m.count, 0);
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test.serial("create.end with another instance's hostname, or the FreeIPA server's, adds no record to it", async (t) => {
   const victim = `victim-${randomUUID().slice(0, 6)}`;

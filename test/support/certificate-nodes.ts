@@ -12,6 +12,7 @@ import type { RunningServer } from '../../src/server/start.js';
 import { issueCertificate, type IssuedCertificate } from './certs.js';
 import { startNovajoinEnv, type NovajoinEnv } from './novajoin-env.js';
 import { loadFixtures, openBroker, osloBody } from './notify.js';
+export { until } from './until.js';
 
 export const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
 const V = { version: '2.230' };
@@ -123,14 +124,4 @@ export async function revocation(world: CertificateWorld, serial: number): Promi
   if (reply.error) throw new Error(`cert_show ${serial}: ${reply.error.message}`);
   const result = (reply.result as { result: { revoked: boolean; revocation_reason?: number } }).result;
   return { revoked: result.revoked, reason: result.revocation_reason };
-}
-
-export async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
