@@ -13,8 +13,6 @@ import { startIpaStack, type IpaStack } from './support/ipa-stack.js';
 import { runBuilt } from './support/built-cli.js';
 import { stackEnv, writeStackConfig, type StackConfigOptions } from './support/novajoin-cli.js';
 import { startOpenStack, type OpenStackServers } from './support/openstack-servers.js';
-import { FreeIpaClient } from '../src/freeipa/client.js';
-import { ensureRbac } from '../src/setup/rbac.js';
 
 let stack: IpaStack;
 let openstack: OpenStackServers;
@@ -114,26 +112,6 @@ test.serial('a permission missing from the principal\'s privilege is named, with
   }
 });
 
-/** What ipa-setup leaves behind, put back after a test removed the role. */
-async function setupRbac(): Promise<void> {
-  const admin = new FreeIpaClient({
-    url: stack.url,
-    server: stack.serverName,
-    caFile: stack.caFile,
-    auth: { kind: 'password', user: 'admin', password: stack.adminPassword },
-    apiVersion: '2.230',
-    timeoutMs: 20_000,
-    retries: 0,
-    maxConcurrency: 2,
-    lookup: stack.lookup,
-  });
-  try {
-    await ensureRbac({ client: admin, principal: stack.clientPrincipal });
-  } finally {
-    await admin.close();
-  }
-}
-
 test.serial('a missing role is a FAIL line that says to run ipa-setup', async (t) => {
   const removed = await stack.emulator.rpc('role_del', ['Nova Host Manager'], {});
   if (removed.error) throw new Error(removed.error.message);
@@ -141,7 +119,7 @@ test.serial('a missing role is a FAIL line that says to run ipa-setup', async (t
   t.is(run.code, 1);
   t.deepEqual(run.lines.filter((l) => l.startsWith('FAIL')).length, 1, run.stdout);
   t.regex(run.lines.find((l) => l.startsWith('FAIL')) ?? '', /^FAIL FreeIPA role "Nova Host Manager".*: FreeIPA shows no role .* — run `novajoin ipa-setup`/);
-  await setupRbac();
+  await stack.ensureRole();
 });
 
 test.serial('configuration errors: one FAIL line each, nothing else checked, exit 2 (a configuration error)', async (t) => {

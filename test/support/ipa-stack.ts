@@ -111,6 +111,8 @@ export interface IpaStack {
   readonly ipaEnv: IpaEnv;
   /** dns.lookup-compatible: ipa.example.test -> 127.0.0.1, anything else as usual. */
   readonly lookup: LookupFn;
+  /** Runs `novajoin ipa-setup`'s RBAC steps again as admin: puts back a role, privilege or permission a test removed. */
+  ensureRole(): Promise<void>;
   /** For the Kerberos client in this process: KRB5_CONFIG, KRB5_CLIENT_KTNAME, KRB5CCNAME (a private ccache). */
   readonly env: Record<string, string>;
   /**
@@ -229,7 +231,8 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
     emulator = await startIpaEmulator(emulatorOptions(serverName, sharedStore));
     const replicas: IpaEmulator[] = [];
     const emu = emulator;
-    if (dirsrv && opts.setupRole !== false) await setupRole(emu, { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain });
+    const roleSetup = { url: `https://${serverName}:${emu.port}/ipa`, serverName, caFile: tls.caFile, adminPassword, clientPrincipal, domain };
+    if (dirsrv && opts.setupRole !== false) await setupRole(emu, roleSetup);
     const k = kdc;
     const s = dirsrv;
     return {
@@ -255,6 +258,7 @@ export async function startIpaStack(opts: IpaStackOptions = {}): Promise<IpaStac
       emulator: emu,
       ipaEnv: env,
       lookup: makeLookup(serverName),
+      ensureRole: () => ensureRole(roleSetup),
       env: { KRB5_CONFIG: k.krb5Conf, KRB5_CLIENT_KTNAME: `FILE:${clientKeytab}`, KRB5CCNAME: `FILE:${join(dir, 'client.ccache')}` },
       async startReplica(name, listen = {}) {
         if (!replicaNames.includes(name.toLowerCase())) throw new Error(`${name} is not in the stack's replicas option`);
@@ -303,12 +307,16 @@ function unclosable(store: IpaStore): IpaStore {
  * novajoin machine's host entry (ipa-client-install's part). The keytab comes
  * from the KDC instead of ipa-getkeytab.
  */
-async function setupRole(
-  emu: IpaEmulator,
-  p: { url: string; serverName: string; caFile: string; adminPassword: string; clientPrincipal: string; domain: string },
-): Promise<void> {
+async function setupRole(emu: IpaEmulator, p: RoleSetup): Promise<void> {
   const host = await emu.rpc('host_add', [`novajoin.${p.domain}`], { force: true });
   if (host.error) throw new Error(`host_add novajoin.${p.domain}: ${host.error.message}`);
+  await ensureRole(p);
+}
+
+type RoleSetup = { url: string; serverName: string; caFile: string; adminPassword: string; clientPrincipal: string; domain: string };
+
+/** `novajoin ipa-setup`'s RBAC steps as admin; run again, it puts back what a test removed. */
+async function ensureRole(p: RoleSetup): Promise<void> {
   const client = new FreeIpaClient({
     url: p.url,
     server: p.serverName,
