@@ -13,7 +13,7 @@ import type { Config } from '../src/config/types.js';
 import type { RunningNotify } from '../src/notify/start.js';
 import type { RunningServer } from '../src/server/start.js';
 import { startNovajoinEnv, type NovajoinEnv } from './support/novajoin-env.js';
-import { loadFixtures, osloBody, legacyDelete, type Fixture } from './support/notify.js';
+import { loadFixtures, osloBody, legacyDelete, QUICK_LISTENER, type Fixture } from './support/notify.js';
 import { createVhost, fromFixture, osloPublish, writeOsloConf, type OsloMessage, type Vhost } from './support/oslo.js';
 import { until } from './support/until.js';
 
@@ -37,10 +37,7 @@ test.before(async () => {
   config = await env.config(
     [
       '[notifications]',
-      'retry_initial = 0.2',
-      'retry_max = 1',
-      'drain_timeout = 5',
-      'health_file = ',
+      ...QUICK_LISTENER,
       `[${PROJECT}]`,
       'allowed_services = *',
     ].join('\n'),

@@ -11,7 +11,7 @@ import type { RunningNotify } from '../../src/notify/start.js';
 import type { RunningServer } from '../../src/server/start.js';
 import { issueCertificate, type IssuedCertificate } from './certs.js';
 import { startNovajoinEnv, type NovajoinEnv } from './novajoin-env.js';
-import { loadFixtures, openBroker, osloBody } from './notify.js';
+import { loadFixtures, openBroker, osloBody, QUICK_LISTENER } from './notify.js';
 export { until } from './until.js';
 
 export const PROJECT = 'c97027dd880d4c129ae7a4ba7edade05';
@@ -39,10 +39,7 @@ export async function startCertificateWorld(ca: boolean): Promise<CertificateWor
       `dead_letter_queue = ${queue}.dead`,
       `exchanges = ${exchange}`,
       `topics = ${queue}`,
-      'retry_initial = 0.2',
-      'retry_max = 1',
-      'drain_timeout = 5',
-      'health_file = ',
+      ...QUICK_LISTENER,
       `[${PROJECT}]`,
       'allowed_services = *',
     ].join('\n'),

@@ -150,6 +150,9 @@ export function waitForEvent<A extends unknown[]>(
   });
 }
 
+/** [notifications] lines for a listener under test: retries 0.2 s apart at first and at most 1 s, a short drain, no health file. */
+export const QUICK_LISTENER: readonly string[] = ['retry_initial = 0.2', 'retry_max = 1', 'drain_timeout = 5', 'health_file = '];
+
 export type NotifyConfig = Config['notifications'];
 
 export type TestNotifyConfig = NotifyConfig & {
