@@ -113,7 +113,7 @@ test.serial('no SRV record at all: a clear FreeIpaUnavailableError naming the re
   t.regex(fallback.discovery?.error ?? '', /nowhere/);
 });
 
-test.serial('a replica that refuses connections: the call goes to the next one, the server is down until its backoff ends, then back', async (t) => {
+test.serial('a replica that refuses connections: the call goes to the next one, the server is down until a call to it succeeds again after its backoff', async (t) => {
   await set.srv([{ priority: 0 }, { priority: 10 }]);
   const c = client(t, { serverBackoff: { initialMs: 2_500, maxMs: 2_500 } });
   await c.ping();
@@ -136,6 +136,10 @@ test.serial('a replica that refuses connections: the call goes to the next one, 
     await emulator(ipa1).setMode('up');
   }
   await new Promise((r) => setTimeout(r, 2_600));
+  // Its backoff is over but no call has reached it since: still down, due for a retry.
+  const due = c.servers()[0]!;
+  t.is(due.state, 'down');
+  t.true(due.downUntil !== null && due.downUntil <= Date.now());
   await c.ping();
   t.is(c.servers()[0]!.state, 'up');
   t.regex(c.servers()[0]!.lastError ?? '', /ECONNREFUSED|cannot reach/, 'the last error stays visible after recovery');

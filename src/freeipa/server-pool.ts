@@ -20,7 +20,7 @@ export interface ServerHealth {
   readonly name: string;
   readonly url: string;
   readonly state: 'up' | 'down';
-  /** Epoch ms the server is out until; null when up. */
+  /** Epoch ms from which calls may try it again (past: due for a retry); null when up. */
   readonly downUntil: number | null;
   /** The last failure's message, kept after recovery; null if it never failed. */
   readonly lastError: string | null;
@@ -108,12 +108,14 @@ export class ServerPool<R> {
   }
 
   health(): ServerHealth[] {
-    const now = this.#now();
+    // A server stays down until a call to it succeeds: the end of its backoff only
+    // means it may be tried again, not that it is back (a dead replica nobody has
+    // called since would otherwise show up as healthy).
     return this.#entries.map((e) => ({
       name: e.endpoint.name,
       url: e.endpoint.url,
-      state: e.downUntil > now ? 'down' : 'up',
-      downUntil: e.downUntil > now ? e.downUntil : null,
+      state: e.failures > 0 ? 'down' : 'up',
+      downUntil: e.failures > 0 ? e.downUntil : null,
       lastError: e.lastError,
       lastErrorAt: e.lastErrorAt,
     }));

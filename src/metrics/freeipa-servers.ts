@@ -12,10 +12,10 @@ export interface FreeIpaServerState {
 }
 
 export function freeIpaServerGauges(registry: Registry, servers: () => readonly FreeIpaServerState[]): void {
-  registry.gaugesOf('novajoin_freeipa_server_up', 'Whether calls may go to this FreeIPA server (0: left out after a failure until its backoff ends).', ['server'], () =>
+  registry.gaugesOf('novajoin_freeipa_server_up', '1 while calls to this FreeIPA server succeed; 0 from a failure until a call to it succeeds again.', ['server'], () =>
     servers().map((s) => ({ labels: { server: s.name }, value: s.state === 'up' ? 1 : 0 })),
   );
-  registry.gaugesOf('novajoin_freeipa_server_down_until_seconds', 'Unix time until which this FreeIPA server is left out; 0 when it is up.', ['server'], () =>
+  registry.gaugesOf('novajoin_freeipa_server_down_until_seconds', 'Unix time from which calls may try this FreeIPA server again after a failure (past: due for a retry); 0 when it is up.', ['server'], () =>
     servers().map((s) => ({ labels: { server: s.name }, value: s.downUntil ? Math.round(s.downUntil / 1000) : 0 })),
   );
 }
