@@ -13,7 +13,8 @@ import { get, type Params } from '../params.js';
 import { f, type Filter } from '../store.js';
 import { IpaDateTime } from '../wire.js';
 import { certificateHolders, checkCacn, owners } from './cert-common.js';
-import { matchedSummary, normalizeHostname } from './host.js';
+import { matchedSummary } from './host-find.js';
+import { normalizeHostname } from './host-name.js';
 import { servicePrincipal } from './principal.js';
 
 /** What Dogtag's find returns for a record (ra.find, then cert_find's conversion). */

@@ -8,7 +8,8 @@ import { defineCommands, type CommandContext } from '../command.js';
 import { addMembers, removeMembers } from '../members.js';
 import { entryOutput, OBJECTS } from '../objects.js';
 import { get, p, type Params } from '../params.js';
-import { normalizeHostname, requireHost } from './host.js';
+import { requireHost } from './host-entry.js';
+import { normalizeHostname } from './host-name.js';
 
 const HOST = OBJECTS.host;
 const options = [p.strs('host'), p.flag('all'), p.flag('raw'), p.flag('no_members')];

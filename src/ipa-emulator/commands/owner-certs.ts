@@ -11,7 +11,8 @@ import { entryOutput, OBJECTS } from '../objects.js';
 import { get, p, type Params } from '../params.js';
 import type { IpaEntry } from '../store.js';
 import { NamedIpaError } from '../wire.js';
-import { requireHost, hostKey } from './host.js';
+import { requireHost } from './host-entry.js';
+import { hostKey } from './host-name.js';
 import { servicePrincipal } from './principal.js';
 import { requireService } from './service.js';
 

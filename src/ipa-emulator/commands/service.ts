@@ -24,7 +24,9 @@ import { deleteEntry, entryOutput, findHost, notFound, OBJECTS, passwordFlags, p
 import { createOptions, get, p, retrieveOptions, searchOptions, validationError, type Params } from '../params.js';
 import { f, first, has, type Filter, type IpaEntry } from '../store.js';
 import { hasCapability, messages } from '../wire.js';
-import { isMaster, matchedSummary, normalizeHostname } from './host.js';
+import { isMaster } from './host-entry.js';
+import { matchedSummary } from './host-find.js';
+import { normalizeHostname } from './host-name.js';
 import { servicePrincipal } from './principal.js';
 
 const SERVICE = OBJECTS.service;
