@@ -11,6 +11,8 @@ export function ascending(values: Iterable<number>): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
+export const p50 = (values: readonly number[]) => percentile(ascending(values), 50);
+
 export const ms = (v: number, digits = 1) => (Number.isFinite(v) ? `${v.toFixed(digits)} ms` : '-');
 export const mb = (bytes: number) => (Number.isFinite(bytes) && bytes > 0 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : '-');
 export const num = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '-');

@@ -16,6 +16,8 @@ export interface ConfigProblem {
   readonly detail: string;
 }
 
+export type Report = (severity: ConfigProblem['severity'], section: string, option: string | null, detail: string, line?: number | null) => void;
+
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line === null ? problem.file : `${problem.file}:${problem.line}`;
   const what = problem.section === '-' ? '' : `[${problem.section}]${problem.option ? ` ${problem.option}` : ''}: `;
