@@ -24,7 +24,9 @@ const fqdn = 'vm1.example.test';
 let dir: string;
 let out: DevNetnsOutput;
 
-test.before(async () => {
+test.before(async (t) => {
+  // Longer than ava's 2-minute inactivity timeout on a loaded machine.
+  t.timeout(300_000);
   dir = await makeTempDir('novajoin-dev-ipalib');
   const scratch = join(dir, 'scratch');
   await mkdir(scratch);

@@ -36,7 +36,9 @@ let kdc: Kdc;
 let hostCert: IssuedCertificate;
 let out: { phases: Step[][]; novajoin: { hosts: Record<string, any>; services: Record<string, any> }; counters: Record<string, any> };
 
-test.before(async () => {
+test.before(async (t) => {
+  // Longer than ava's 2-minute inactivity timeout on a loaded machine.
+  t.timeout(300_000);
   dir = await makeTempDir('novajoin-ipalib');
   kdc = await startKdc({ realm });
   await kdc.addPrincipal(`HTTP/${serverName}`);

@@ -29,7 +29,9 @@ const exchange = `rebuild-nova-${id}`;
 const queue = `rebuild-novajoin-${id}`;
 let project: string;
 
-test.before(async () => {
+test.before(async (t) => {
+  // Longer than ava's 2-minute inactivity timeout on a loaded machine.
+  t.timeout(300_000);
   env = await startNovajoinEnv();
   project = env.openstack.projects.demo.id;
   const config = await env.config(

@@ -26,6 +26,8 @@ let dir: string;
 let configFile: string;
 
 test.before(async (t) => {
+  // Seeding 2,020 hosts into 389-ds takes longer than ava's 2-minute inactivity timeout on a loaded machine.
+  t.timeout(600_000);
   stack = await startIpaStack();
   openstack = await startOpenStack();
   dir = await mkdtemp(join(tmpdir(), 'novajoin-resync-scale-'));
