@@ -8,33 +8,29 @@
  * Layers, one module each: transport.ts (HTTPS), session.ts (cookie and
  * single login), auth-*.ts (login methods), server-pool.ts (which server),
  * srv.ts (DNS SRV discovery), failover.ts (what may go to another server),
- * retry.ts, semaphore.ts, codec.ts (envelope), commands.ts (builders).
+ * retry.ts, semaphore.ts, codec.ts (envelope), commands.ts (builders),
+ * replica.ts (one server's sockets and login), failover-loop.ts (the
+ * attempts of a call), attempt.ts (one attempt on one server),
+ * client-telemetry.ts (events, log lines, counters).
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { LookupFunction } from 'node:net';
-import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
-import type { Authenticator } from './auth.js';
-import { KerberosAuthenticator } from './auth-kerberos.js';
-import { PasswordAuthenticator } from './auth-password.js';
+import { attemptOnServer } from './attempt.js';
+import { ClientTelemetry } from './client-telemetry.js';
 import type { BatchItem } from './codec.js';
-import { batchCommand, decodeBatch, decodeReply, encodeCall, protocolError } from './codec.js';
+import { batchCommand, decodeBatch, encodeCall } from './codec.js';
 import type { IpaCommand } from './commands.js';
 import { ping as pingCommand } from './commands.js';
-import { checkDeadline, deadlineFrom, raceDeadline, remaining, sleep } from './deadline.js';
-import {
-  CCacheError, FreeIpaAuthError, FreeIpaConnectError, FreeIpaError, FreeIpaOutcomeUnknownError, FreeIpaSaturatedError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError, TicketExpiredError,
-} from './errors.js';
+import { deadlineFrom, raceDeadline } from './deadline.js';
+import { FreeIpaUnavailableError } from './errors.js';
+import { tryServers } from './failover-loop.js';
 import { DiscoveryRefresher, isReadOnly } from './failover.js';
-import { backoffDelay, isRetryable, ServerStatusError } from './retry.js';
+import { openReplica, type Replica } from './replica.js';
 import { PRIORITY, Semaphore, type Priority, type SlotStats } from './semaphore.js';
-import { ServerPool, type ServerEndpoint, type ServerHealth } from './server-pool.js';
+import { ServerPool, type ServerHealth } from './server-pool.js';
 import { makeResolver, resolverLookup } from './srv.js';
-import { Session } from './session.js';
-import type { SessionToken } from './session.js';
-import { HttpsTransport } from './transport.js';
-import type { HttpResponse } from './transport.js';
-import type { CallOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats, RpcEvent } from './client-types.js';
+import type { CallOptions, FreeIpaClientEvents, FreeIpaClientOptions, FreeIpaClientStats } from './client-types.js';
 
 export type { BatchItem } from './codec.js';
 export type { IpaCommand } from './commands.js';
@@ -46,31 +42,9 @@ export type {
 } from './client-types.js';
 export { clientFromConfig } from './client-config.js';
 
-/** JSON errors that mean the session's credentials are gone: handled like a 401. */
-function isSessionExpired(error: unknown): boolean {
-  return error instanceof TicketExpiredError || error instanceof CCacheError;
-}
-
-/** One FreeIPA server as the client holds it: its own sockets, login and `ipa_session` cookie. */
-interface Replica {
-  readonly endpoint: ServerEndpoint;
-  readonly http: HttpsTransport;
-  readonly auth: Authenticator;
-  readonly session: Session;
-}
-
-/** The shortest time one attempt is given when another server could take the call instead. */
-const MIN_ATTEMPT_MS = 1_000;
-
-/** attempt: this server's share of the budget; call: the caller's deadline. */
-interface AttemptDeadlines {
-  readonly attempt: number;
-  readonly call: number;
-}
-
 export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #options: FreeIpaClientOptions;
-  readonly #logger: Logger;
+  readonly #telemetry: ClientTelemetry;
   readonly #pool: ServerPool<Replica>;
   readonly #discovery: DiscoveryRefresher | null;
   readonly #lookup: LookupFunction | undefined;
@@ -83,7 +57,6 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   readonly #probeSlot = new Semaphore(1);
   // One listener per request in flight or queued: as many as max_concurrency and more, all removed when done.
   readonly #closing = unboundedAbortController();
-  readonly #stats = { roundTrips: 0, logins: 0, retries: 0, errors: {} as Record<string, number> };
   #closed: Promise<void> | null = null;
 
   constructor(options: FreeIpaClientOptions) {
@@ -94,10 +67,11 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     this.#options = { ...options, server };
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('retries must be a non-negative integer');
     if (!(options.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
-    this.#logger = options.logger ?? silentLogger();
+    const logger = options.logger ?? silentLogger();
+    this.#telemetry = new ClientTelemetry(this, logger);
     this.#slots = new Semaphore(options.maxConcurrency, { onWait: (waitMs, priority) => this.emit('queue', { waitMs, priority }) });
     this.#lookup = options.lookup ?? (options.dnsServers?.length ? resolverLookup(makeResolver(options.dnsServers, options.timeoutMs)) : undefined);
-    this.#pool = new ServerPool((endpoint) => this.#replica(endpoint), options.serverBackoff ?? { initialMs: 2_000, maxMs: 60_000 });
+    this.#pool = new ServerPool((endpoint) => openReplica(endpoint, this.#options, this.#lookup, this.#telemetry), options.serverBackoff ?? { initialMs: 2_000, maxMs: 60_000 });
     const configured = options.servers?.length ? options.servers : options.url ? [{ name: server, url: options.url }] : [];
     // Built now so that a wrong CA file fails at start, as with one server.
     this.#pool.set(configured);
@@ -105,29 +79,10 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       ? new DiscoveryRefresher(
           { ...options.discovery, dnsServers: options.discovery.dnsServers ?? options.dnsServers },
           (endpoints) => this.#pool.set(endpoints),
-          this.#logger,
+          logger,
           () => this.#pool.size > 0,
         )
       : null;
-  }
-
-  /** The sockets, login and session of one server. */
-  #replica(endpoint: ServerEndpoint): Replica {
-    // One socket more than the request bound, so a login never waits for a
-    // socket held by a request that is itself waiting for that login.
-    const http = new HttpsTransport({
-      url: endpoint.url,
-      server: endpoint.name,
-      caFile: this.#options.caFile,
-      maxSockets: this.#options.maxConcurrency + 2, // and one for the probe slot
-      lookup: this.#lookup,
-    });
-    const auth: Authenticator =
-      this.#options.auth.kind === 'kerberos'
-        ? new KerberosAuthenticator({ server: endpoint.name, keytab: this.#options.auth.keytab, principal: this.#options.auth.principal })
-        : new PasswordAuthenticator(this.#options.auth.user, this.#options.auth.password);
-    const replica: Replica = { endpoint, http, auth, session: new Session(() => this.#login(replica)) };
-    return replica;
   }
 
   /** Each server's state, in the order calls try them: for /readyz, /metrics and `novajoin check`. */
@@ -147,7 +102,7 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
   }
 
   get stats(): FreeIpaClientStats {
-    return { ...this.#stats, errors: { ...this.#stats.errors } };
+    return this.#telemetry.stats;
   }
 
   /** The connection slots' queue, for metrics. */
@@ -165,10 +120,10 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
     const started = performance.now();
     try {
       const result = (await this.#rpc(command, deadline, slots, opts?.priority)) as T;
-      this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
+      this.#telemetry.finished({ method: command.method, durationMs: performance.now() - started, outcome: 'ok' });
       return result;
     } catch (error) {
-      this.#finished({ method: command.method, durationMs: performance.now() - started, outcome: this.#countError(error) });
+      this.#telemetry.finished({ method: command.method, durationMs: performance.now() - started, outcome: this.#telemetry.countError(error) });
       throw error;
     }
   }
@@ -189,13 +144,13 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
       for (const item of items) {
         if (!item.ok) {
           itemErrors += 1;
-          this.#countError(item.error);
+          this.#telemetry.countError(item.error);
         }
       }
-      this.#finished({ method: 'batch', methods, durationMs: performance.now() - started, outcome: 'ok', itemErrors });
+      this.#telemetry.finished({ method: 'batch', methods, durationMs: performance.now() - started, outcome: 'ok', itemErrors });
       return items;
     } catch (error) {
-      this.#finished({ method: 'batch', methods, durationMs: performance.now() - started, outcome: this.#countError(error) });
+      this.#telemetry.finished({ method: 'batch', methods, durationMs: performance.now() - started, outcome: this.#telemetry.countError(error) });
       throw error;
     }
   }
@@ -228,198 +183,20 @@ export class FreeIpaClient extends EventEmitter<FreeIpaClientEvents> {
    */
   async #rpc(command: IpaCommand<unknown>, deadline: number, slots: Semaphore, priority: Priority = PRIORITY.normal): Promise<unknown> {
     if (this.#closing.signal.aborted) throw new FreeIpaUnavailableError('the FreeIPA client is closed');
-    if (this.#discovery) await this.#withDeadline(this.#discovery.ready(), deadline, 'finding FreeIPA servers in DNS');
+    if (this.#discovery) await raceDeadline(this.#discovery.ready(), deadline, 'finding FreeIPA servers in DNS');
     const body = encodeCall(command, this.#options.apiVersion);
     const what = `FreeIPA ${command.method}`;
-    const readOnly = isReadOnly(command);
-    const tried = new Set<Replica>();
-    // Each server once, plus the configured retries.
-    const attempts = this.#options.retries + Math.max(1, this.#pool.size);
-    for (let n = 1; ; n += 1) {
-      checkDeadline(what, deadline);
-      const pick = this.#pool.pick(tried);
-      if (!pick) throw new FreeIpaUnavailableError(`${what}: no FreeIPA server is configured or found in DNS`);
-      const replica = pick.replica;
-      tried.add(replica);
-      const sent = { value: false };
-      // With a server still to try, one attempt may take half of what is left: a server that
-      // accepts and never answers then costs half the caller's budget, not all of it.
-      const attemptStart = Date.now();
-      const attemptDeadline = tried.size < this.#pool.size ? Math.min(deadline, attemptStart + Math.max(MIN_ATTEMPT_MS, remaining(deadline) / 2)) : deadline;
-      try {
-        const result = await this.#onServer(replica, body, { attempt: attemptDeadline, call: deadline }, what, command.method, sent, slots, priority);
-        this.#serverUp(replica);
-        return result;
-      } catch (caught) {
-        // The attempt's own limit, not the caller's: the server is at fault, and the call may go on.
-        const error =
-          caught instanceof FreeIpaTimeoutError && !(caught instanceof FreeIpaSaturatedError) && attemptDeadline < deadline
-            ? new FreeIpaUnavailableError(`${what}: ${replica.endpoint.name} did not answer within ${Math.round(attemptDeadline - attemptStart)} ms`, { cause: caught })
-            : caught;
-        // One replica's certificate failing (expired, renewed from the wrong CA) says nothing of the
-        // others', and nothing was sent: the call goes on to a server not yet tried. Alone, it is the answer.
-        if (error instanceof FreeIpaTlsError && tried.size < this.#pool.size && !this.#closing.signal.aborted) {
-          this.#serverDown(replica, error);
-          continue;
-        }
-        if (!isRetryable(error) || this.#closing.signal.aborted) throw error;
-        const failure = error as FreeIpaUnavailableError;
-        this.#serverDown(replica, failure);
-        if (!readOnly && sent.value && !(failure instanceof FreeIpaConnectError)) {
-          throw new FreeIpaOutcomeUnknownError(
-            `${what}: the answer from ${replica.endpoint.name} was lost and the write may have been applied; not sent again (${failure.message})`,
-            { cause: failure },
-          );
-        }
-        if (n >= attempts) {
-          throw new FreeIpaUnavailableError(`${what}: FreeIPA unavailable after ${n} attempt${n > 1 ? 's' : ''}: ${failure.message}`, { cause: failure });
-        }
-        const next = this.#pool.pick(tried);
-        // Another server that is up: go there at once. Only the same or a down one: wait first.
-        const delayMs = next?.up && next.replica !== replica ? 0 : backoffDelay(n);
-        if (delayMs > 0 && delayMs >= remaining(deadline)) {
-          throw new FreeIpaUnavailableError(`${what}: FreeIPA unavailable (${n} attempt${n > 1 ? 's' : ''}, no time left to retry before the deadline): ${failure.message}`, { cause: failure });
-        }
-        this.#retried(command.method, n, delayMs, failure);
-        if (delayMs > 0) await sleep(delayMs, this.#closing.signal);
-      }
-    }
+    const method = command.method;
+    const call = { what, method, readOnly: isReadOnly(command), deadline, retries: this.#options.retries };
+    const closing = this.#closing.signal;
+    return tryServers(
+      this.#pool,
+      call,
+      (replica, deadlines, sent) => attemptOnServer(replica, { body, what, method, deadlines, sent, slots, priority }, closing, this.#telemetry),
+      closing,
+      this.#telemetry,
+    );
   }
-
-  /** One server: its session (logging in first if needed), the request, and one re-login on 401. */
-  async #onServer(replica: Replica, body: string, deadlines: AttemptDeadlines, what: string, method: string, sent: { value: boolean }, slots: Semaphore, priority: Priority): Promise<unknown> {
-    const deadline = deadlines.attempt;
-    // A 401 means the session (or the ticket behind it) expired: log in
-    // again once and repeat once. A second 401 right after a fresh login is
-    // not an expiry but a refusal; looping would only hammer FreeIPA.
-    for (let relogin = 0; ; relogin += 1) {
-      checkDeadline(what, deadline);
-      const session = await replica.session.ensure(deadline);
-      const response = await this.#post(replica, body, session, deadlines, what, slots, priority, sent);
-      let expired = response.status === 401;
-      let result: unknown;
-      if (!expired) {
-        if (response.status !== 200) {
-          throw protocolError(`${what}: FreeIPA answered HTTP ${response.status}`, { status: response.status });
-        }
-        try {
-          result = decodeReply(response.body, what);
-        } catch (error) {
-          if (!isSessionExpired(error)) throw error;
-          expired = true;
-        }
-      }
-      if (!expired) return result;
-      replica.session.invalidate(session.generation);
-      if (relogin >= 1) {
-        throw new FreeIpaAuthError(`${what}: FreeIPA rejected the session right after a fresh login`, 'session-rejected');
-      }
-      this.#logger.debug('freeipa session expired, logging in again', { method, server: replica.endpoint.name });
-    }
-  }
-
-  /**
-   * One HTTP attempt, inside a concurrency slot. A call refused by the slots
-   * (FreeIpaSaturatedError) was never sent and is not retryable: it is the
-   * caller's answer, not a sign that this server is down.
-   */
-  async #post(replica: Replica, body: string, session: SessionToken, deadlines: AttemptDeadlines, what: string, slots: Semaphore, priority: Priority, sent: { value: boolean }): Promise<HttpResponse> {
-    // A slot is waited for against the caller's deadline: queueing here is load, not this server failing.
-    const release = await slots.acquire(deadlines.call, this.#closing.signal, priority);
-    sent.value = true;
-    try {
-      this.#stats.roundTrips += 1;
-      const response = await replica.http.request({
-        method: 'POST',
-        path: '/session/json',
-        headers: {
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-          'Accept-Language': 'en-us',
-          Referer: replica.http.referer,
-          Cookie: `ipa_session=${session.cookie}`,
-        },
-        body,
-        deadline: deadlines.attempt,
-        what,
-      });
-      if (response.status >= 500) throw new ServerStatusError(response.status, what);
-      if (response.status === 200) replica.session.refresh(session.generation, response.headers);
-      return response;
-    } finally {
-      release();
-    }
-  }
-
-  #serverDown(replica: Replica, error: Error): void {
-    const until = this.#pool.failed(replica, error);
-    if (until === null) return;
-    this.#logger.warn('freeipa server taken out after a failure', { server: replica.endpoint.name, until: new Date(until).toISOString(), error: error.message });
-    this.emit('server', { server: replica.endpoint.name, state: 'down', error: error.message });
-  }
-
-  #serverUp(replica: Replica): void {
-    if (!this.#pool.succeeded(replica)) return;
-    this.#logger.info('freeipa server back in service', { server: replica.endpoint.name });
-    this.emit('server', { server: replica.endpoint.name, state: 'up' });
-  }
-
-  #withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
-    return raceDeadline(promise, deadline, what);
-  }
-
-  /**
-   * One shared login per server (session.ts), with its own deadline. Its
-   * failures are retried by the call, which may move to another server.
-   */
-  async #login(replica: Replica): Promise<string> {
-    const deadline = Date.now() + this.#options.timeoutMs;
-    const started = performance.now();
-    const auth = replica.auth;
-    try {
-      this.#stats.logins += 1;
-      const cookie = await auth.login(replica.http, deadline);
-      const durationMs = performance.now() - started;
-      this.emit('login', { kind: auth.kind, durationMs, outcome: 'ok' });
-      this.#logger.debug('freeipa login', { kind: auth.kind, server: replica.endpoint.name, durationMs: Math.round(durationMs) });
-      return cookie;
-    } catch (error) {
-      const outcome = errorName(error);
-      this.emit('login', { kind: auth.kind, durationMs: performance.now() - started, outcome });
-      // The message names the principal or user and the reason; no secret.
-      this.#logger.warn('freeipa login failed', { kind: auth.kind, server: replica.endpoint.name, error: (error as Error).message });
-      throw error;
-    }
-  }
-
-  #retried(method: string, attempt: number, delayMs: number, error: Error): void {
-    this.#stats.retries += 1;
-    this.emit('retry', { method, attempt, delayMs, reason: error.message });
-    this.#logger.debug('freeipa retry', { method, attempt, delayMs, error: error.message });
-  }
-
-  #countError(error: unknown): string {
-    const name = errorName(error);
-    this.#stats.errors[name] = (this.#stats.errors[name] ?? 0) + 1;
-    return name;
-  }
-
-  #finished(event: RpcEvent): void {
-    // Method names and durations only: params carry OTPs, replies carry keys.
-    // One call per FreeIPA round trip: skip building the record unless it is kept.
-    if (this.#logger.isDebugEnabled()) this.#logger.debug('freeipa call', {
-      method: event.method,
-      ...(event.methods ? { methods: event.methods } : {}),
-      durationMs: Math.round(event.durationMs),
-      outcome: event.outcome,
-    });
-    this.emit('rpc', event);
-  }
-}
-
-function errorName(error: unknown): string {
-  if (error instanceof FreeIpaError) return error.rpcName;
-  return error instanceof Error ? error.name : 'Error';
 }
 
 function unboundedAbortController(): AbortController {
