@@ -177,7 +177,10 @@ test.serial('two servers and two listeners on two FreeIPA replicas: one OTP per 
   await until('the queue to drain', () => broker.channel.checkQueue(`${queue}.info`).then((q) => q.messageCount), (n) => n === 0);
   t.is(set.commandCount('host_del'), INSTANCES, 'every delete applied once');
   t.is((await broker.channel.checkQueue(`${queue}.dead`)).messageCount, 0, 'nothing dead-lettered');
-  const removedBy = listeners.map((l) => (l.out().match(/"host removed"/g) ?? []).length);
+  // A listener logs a removal after FreeIPA has done it, and its stdout reaches us through a pipe: wait for the lines.
+  const removedCounts = () => listeners.map((l) => (l.out().match(/"host removed"/g) ?? []).length);
+  await until('both listeners to log every removal', async () => removedCounts().reduce((a, b) => a + b, 0), (n) => n >= INSTANCES, 30_000);
+  const removedBy = removedCounts();
   t.is(removedBy[0]! + removedBy[1]!, INSTANCES);
   t.true(removedBy.every((n) => n > 0), `both listeners took part (${removedBy.join(' + ')})`);
   // The listener's /metrics shows the FreeIPA servers it found in DNS, as the server's does.
