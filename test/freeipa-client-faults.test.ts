@@ -8,6 +8,7 @@ import { makeLookup, startIpaStack, type IpaStack, stackClientOptions } from './
 import { FreeIpaClient, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
 import { FreeIpaAuthError, FreeIpaSaturatedError, FreeIpaTimeoutError, FreeIpaTlsError, FreeIpaUnavailableError } from '../src/freeipa/errors.js';
+import { until } from './support/until.js';
 
 let stack: IpaStack;
 
@@ -108,8 +109,8 @@ test.serial('requests in flight never exceed maxConcurrency; queued callers keep
   // FreeIPA: once only one call's time is left before its deadline it is
   // refused as saturated (a timeout the caller can answer 503 to), not sent.
   await stack.emulator.setMode('hang');
-  const hung = [c.ping({ deadline: Date.now() + 1_500 }), c.ping({ deadline: Date.now() + 1_500 })].map((p) => p.then(() => null, (e: unknown) => e));
-  await new Promise((r) => setTimeout(r, 200));
+  const hung = [c.ping({ deadline: Date.now() + 5_000 }), c.ping({ deadline: Date.now() + 5_000 })].map((p) => p.then(() => null, (e: unknown) => e));
+  await until('both calls to reach FreeIPA', async () => stack.emulator.counters().requests, (n) => n >= 2, { timeoutMs: 4_000, intervalMs: 20 });
   t.is(stack.emulator.counters().requests, 2);
   stack.emulator.resetCounters();
   const queued = c.ping({ deadline: Date.now() + 400 });

@@ -106,7 +106,7 @@ test.serial('/readyz names the failing check but not FreeIPA\'s error text', asy
 });
 
 test.serial('readiness probes share one result and never take the FreeIPA slots joins need', async (t) => {
-  const own = await env.startServer(await env.config('[DEFAULT]\nreadiness_interval = 60\n[freeipa]\nmax_concurrency = 2'));
+  const own = await env.startServer(await env.config('[DEFAULT]\nreadiness_interval = 60\njoin_timeout = 5\n[freeipa]\nmax_concurrency = 2'));
   env.ipa.emulator.resetCounters();
   env.ipa.emulator.setLatency(100);
   try {

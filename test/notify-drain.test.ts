@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { silentLogger } from '../src/log/logger.js';
+import { until } from './support/until.js';
 import { NotificationConsumer, type ConsumerState } from '../src/notify/consumer.js';
 import {
   cleanupAfter,
@@ -27,6 +28,8 @@ test('close() with a handler running lets it finish and acks it; nothing new is 
   const handler = new RecordingHandler(async () => {
     // Still working when the drain starts; a message published now must wait for the next listener.
     if (consumer.state !== 'draining') await waitForEvent<[ConsumerState]>(consumer, 'state', (s) => s === 'draining');
+    // Published once the broker has taken the consumer away, so it cannot be in flight to this listener.
+    await until('the consumer to be cancelled', () => channel.checkQueue(config.queue).then((q) => q.consumerCount), (n) => n === 0);
     channel.publish(config.nova, config.routingKey, osloBody(late));
     await new Promise((r) => setTimeout(r, 200));
     return 'applied';
