@@ -3,14 +3,15 @@ import { hostname } from 'node:os';
 import type { ConsumeMessage } from 'amqplib';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+import { BrokerConnection } from './broker-connection.js';
 import { CONSUMER_STATES, describeError, type ConsumerEvents, type ConsumerState, type Emit } from './consumer-events.js';
 import { NotifyMetrics, type MetricsSnapshot } from './metrics.js';
 import { DeliveryPipeline, type Delivery } from './pipeline.js';
-import { closeSession, isConfigurationError, openSession, withTimeout, type Session } from './session.js';
-import { bindings, consumedQueues } from './topology.js';
+import { closeSession, withTimeout, type Session } from './session.js';
+import { consumedQueues } from './topology.js';
 import { loadBrokerTls } from './broker-tls.js';
-import { parseTransportUrl, type AmqpEndpoint } from './transport-url.js';
+import { parseTransportUrl } from './transport-url.js';
 import type { EventHandler } from './types.js';
 
 export { CONSUMER_STATES, type ConsumerEvents, type ConsumerState, type MessageSettled } from './consumer-events.js';
@@ -21,7 +22,8 @@ export { CONSUMER_STATES, type ConsumerEvents, type ConsumerState, type MessageS
  * acks, transient failures retried with backoff, poison messages to a
  * dead-letter queue, reconnect on broker loss, drain on close. Lifecycle as
  * bullmq's Worker: `start()`, then a memoised `close()` whose steps each run
- * in their own try/catch. What happens to each message is pipeline.ts.
+ * in their own try/catch. What happens to each message is pipeline.ts;
+ * connecting and failing over between brokers is broker-connection.ts.
  *
  * Retry mechanism: a failed message is republished (publisher confirms) to a
  * delay queue and the original acked. Each backoff level has its own delay
@@ -63,12 +65,8 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
   readonly metrics = new NotifyMetrics();
   private readonly config: Config['notifications'];
   private readonly logger: Logger;
-  private readonly endpoints: AmqpEndpoint[];
-  private readonly connectionName: string;
-  private readonly reconnectBackoff: BackoffOptions;
-  private readonly connectTimeoutMs: number;
-  private readonly heartbeatSeconds: number;
   private readonly timeoutMs: number;
+  private readonly broker: BrokerConnection;
   private readonly pipeline: DeliveryPipeline;
   private readonly deliveries = new Set<Delivery>();
   private readonly deliveryDone = new Set<() => void>();
@@ -76,7 +74,6 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
 
   private _state: ConsumerState = 'idle';
   private stateSince = Date.now();
-  private session: Session | null = null;
   private started: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -88,19 +85,31 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     if (this.config.exchanges.length === 0 || this.config.topics.length === 0) {
       throw new Error('notifications: at least one exchange and one topic are needed');
     }
-    this.endpoints = parseTransportUrl(opts.url ?? opts.config.transportUrl, loadBrokerTls(opts.config.tls));
-    this.connectionName = opts.connectionName ?? `novajoin-notify ${hostname()} pid ${process.pid}`;
-    this.reconnectBackoff = opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 };
-    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-    this.heartbeatSeconds = opts.heartbeatSeconds ?? 30;
     this.timeoutMs = opts.publishTimeoutMs ?? 10_000;
+    // EventEmitter<T>'s emit signature is not generic over the key; the Emit type keeps callers checked.
+    const emit = ((event: keyof ConsumerEvents, ...args: unknown[]) => this.emit(event, ...(args as never))) as Emit;
+    this.broker = new BrokerConnection({
+      config: this.config,
+      endpoints: parseTransportUrl(opts.url ?? opts.config.transportUrl, loadBrokerTls(opts.config.tls)),
+      connectionName: opts.connectionName ?? `novajoin-notify ${hostname()} pid ${process.pid}`,
+      reconnect: opts.reconnect ?? { initialMs: 1000, maxMs: 30_000 },
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+      heartbeatSeconds: opts.heartbeatSeconds ?? 30,
+      closeTimeoutMs: this.timeoutMs,
+      stopping: this.stopping.signal,
+      logger: this.logger,
+      metrics: this.metrics,
+      emit,
+      setState: (state) => this.setState(state),
+      onMessage: (session, msg) => this.onMessage(session, msg),
+      close: () => void this.close(),
+    });
     this.pipeline = new DeliveryPipeline({
       config: this.config,
       handler: opts.handler,
       logger: this.logger,
       metrics: this.metrics,
-      // EventEmitter<T>'s emit signature is not generic over the key; the Emit type keeps callers checked.
-      emit: ((event: keyof ConsumerEvents, ...args: unknown[]) => this.emit(event, ...(args as never))) as Emit,
+      emit,
       dedupWindow: opts.dedupWindow ?? 4096,
       publishTimeoutMs: this.timeoutMs,
       isClosing: () => this.closing !== null,
@@ -118,7 +127,8 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
 
   /** For the health file and /healthz. */
   status(): { state: ConsumerState; since: number; inFlight: number; broker: string | null } & MetricsSnapshot {
-    const broker = this.session?.alive ? this.session.endpoint.display : null;
+    const session = this.broker.session;
+    const broker = session?.alive ? session.endpoint.display : null;
     return { state: this._state, since: this.stateSince, inFlight: this.inFlight, broker, ...this.metrics.snapshot() };
   }
 
@@ -136,7 +146,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     if (this.started) return this.started;
     if (this.closing) return Promise.reject(new Error('the listener is closed'));
     this.started = new Promise<void>((resolve, reject) => {
-      this.loop = this.run(resolve, reject);
+      this.loop = this.broker.run(resolve, reject);
     });
     return this.started;
   }
@@ -152,80 +162,6 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     this._state = state;
     this.stateSince = Date.now();
     this.emit('state', state);
-  }
-
-  /** Connect, consume until the session is lost, reconnect; until close(). Brokers of the URL are tried in turn. */
-  private async run(resolveStart: () => void, rejectStart: (err: Error) => void): Promise<void> {
-    let failures = 0;
-    let index = 0;
-    let consumedOnce = false;
-    while (!this.stopping.signal.aborted) {
-      const endpoint = this.endpoints[index % this.endpoints.length] as AmqpEndpoint;
-      this.setState('connecting');
-      let session: Session;
-      try {
-        session = await this.connect(endpoint);
-      } catch (err) {
-        if (this.stopping.signal.aborted) break;
-        if (!consumedOnce && isConfigurationError(err)) {
-          this.logger.error('notification listener cannot start', { broker: endpoint.display, error: describeError(err) });
-          rejectStart(new Error(`notification listener cannot start on ${endpoint.display}: ${describeError(err)}`, { cause: err }));
-          void this.close();
-          return;
-        }
-        failures += 1;
-        index += 1;
-        const delay = backoffDelay(failures, this.reconnectBackoff);
-        this.logger.warn('cannot reach the message broker, will retry', { broker: endpoint.display, error: describeError(err), retryInMs: delay });
-        await sleep(delay, this.stopping.signal);
-        continue;
-      }
-      if (this.stopping.signal.aborted) {
-        // close() began while we were connecting, after it looked for a session to close.
-        await closeSession(session, this.timeoutMs);
-        break;
-      }
-      failures = 0;
-      if (consumedOnce) this.metrics.reconnects += 1;
-      consumedOnce = true;
-      resolveStart();
-      const error = await session.lost;
-      if (this.stopping.signal.aborted) break;
-      this.setState('connecting');
-      this.emit('disconnected', { broker: endpoint.display, error });
-      this.logger.warn('lost the message broker connection, reconnecting', { broker: endpoint.display, error: error ? describeError(error) : 'closed' });
-      // The next broker of the URL first, as oslo's driver fails over: the
-      // lost one is most likely down, and a host that is gone (no RST)
-      // would hold us for the whole connect timeout.
-      index += 1;
-      await sleep(backoffDelay(1, this.reconnectBackoff), this.stopping.signal);
-    }
-    resolveStart(); // closed before ever consuming: start() has nothing left to wait for
-  }
-
-  private async connect(endpoint: AmqpEndpoint): Promise<Session> {
-    const session = await openSession(endpoint, {
-      topology: this.config,
-      prefetch: this.config.prefetch,
-      connectionName: this.connectionName,
-      connectTimeoutMs: this.connectTimeoutMs,
-      heartbeatSeconds: this.heartbeatSeconds,
-      beforeConsume: () => {
-        this.setState('connected');
-        if (this.stopping.signal.aborted) throw new Error('closing');
-      },
-      onMessage: (s, msg) => this.onMessage(s, msg),
-    });
-    this.session = session;
-    this.setState('consuming');
-    this.emit('connected', { broker: endpoint.display });
-    this.logger.info('consuming notifications', {
-      broker: endpoint.display,
-      queues: consumedQueues(this.config),
-      bindings: bindings(this.config).map((b) => `${b.exchange}:${b.routingKey}`),
-      prefetch: this.config.prefetch,
-    });
-    return session;
   }
 
   private onMessage(session: Session, msg: ConsumeMessage | null): void {
@@ -273,7 +209,7 @@ export class NotificationConsumer extends EventEmitter<ConsumerEvents> {
     const wasRunning = this._state !== 'idle';
     this.stopping.abort();
     this.setState('draining');
-    const session = this.session;
+    const session = this.broker.session;
     const steps: Array<[string, () => Promise<void>]> = [
       ['cancel the consumer', async () => {
         for (const tag of session?.alive ? session.consumerTags : []) await withTimeout(session!.channel.cancel(tag), this.timeoutMs);
