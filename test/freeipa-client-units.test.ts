@@ -6,6 +6,8 @@
 import test from 'ava';
 import { batchCommand, decodeBatch, decodeReply, decodeValue, encodeCall } from '../src/freeipa/codec.js';
 import * as cmd from '../src/freeipa/commands.js';
+import * as dnsCmd from '../src/freeipa/dns-commands.js';
+import * as rbacCmd from '../src/freeipa/rbac-commands.js';
 import {
   AlreadyInactiveError, DuplicateEntryError, FreeIpaError, FreeIpaTimeoutError, FreeIpaUnavailableError, NotFoundError,
   OptionError, ValidationError,
@@ -25,7 +27,7 @@ test('encodeCall: versioned method, [args, options] with the pinned version, id 
 });
 
 test('batchCommand: items carry versioned methods and their own params, no version (the batch gives it)', (t) => {
-  const batch = batchCommand([cmd.hostShow('a.example.test'), cmd.dnsrecordFind('example.test', undefined, { idnsname: 'a' })]);
+  const batch = batchCommand([cmd.hostShow('a.example.test'), dnsCmd.dnsrecordFind('example.test', undefined, { idnsname: 'a' })]);
   t.deepEqual(JSON.parse(encodeCall(batch, '2.251')), {
     method: 'batch/1',
     params: [
@@ -94,10 +96,10 @@ test('builders: FreeIPA wire option names, undefined options dropped, multivalue
   t.deepEqual(cmd.hostFind('web', { sizelimit: 0 }).args, ['web']);
   t.deepEqual(cmd.serviceAddHost('HTTP/h', ['h']).options, { host: ['h'] });
   t.deepEqual(cmd.serviceRemoveHost('HTTP/h', ['h']).options, { host: ['h'] });
-  t.deepEqual(cmd.dnsrecordFind('z', 'crit').args, ['z', 'crit']);
-  t.deepEqual(cmd.privilegeAddPermission('p', ['x']).options, { permission: ['x'] });
-  t.deepEqual(cmd.roleAddPrivilege('r', ['p']).options, { privilege: ['p'] });
-  t.deepEqual(cmd.roleAddMember('r', { service: ['nova/x@R'], user: undefined }).options, { service: ['nova/x@R'] });
+  t.deepEqual(dnsCmd.dnsrecordFind('z', 'crit').args, ['z', 'crit']);
+  t.deepEqual(rbacCmd.privilegeAddPermission('p', ['x']).options, { permission: ['x'] });
+  t.deepEqual(rbacCmd.roleAddPrivilege('r', ['p']).options, { privilege: ['p'] });
+  t.deepEqual(rbacCmd.roleAddMember('r', { service: ['nova/x@R'], user: undefined }).options, { service: ['nova/x@R'] });
   t.deepEqual(cmd.ping(), { method: 'ping', args: [], options: {} });
   t.true(Object.isFrozen(cmd.hostShow('h').options));
 });

@@ -10,6 +10,8 @@ import { Writable } from 'node:stream';
 import { startIpaStack, type IpaStack, stackClientOptions } from './support/ipa-stack.js';
 import { FreeIpaClient, clientFromConfig, type FreeIpaClientOptions } from '../src/freeipa/client.js';
 import * as cmd from '../src/freeipa/commands.js';
+import * as dnsCmd from '../src/freeipa/dns-commands.js';
+import * as rbacCmd from '../src/freeipa/rbac-commands.js';
 import {
   AlreadyInactiveError, AttrValueNotFoundError, DuplicateEntryError, EmptyModlistError, FreeIpaAuthError, NotFoundError,
   ValidationError, VersionError,
@@ -248,24 +250,24 @@ test('DNS commands: zone show, record add, find, del, each with an error path', 
   const zone = stack.domain;
   const name = `rec-${randomBytes(4).toString('hex')}`;
 
-  const z = await c.call(cmd.dnszoneShow(zone));
+  const z = await c.call(dnsCmd.dnszoneShow(zone));
   // DNS names arrive as {__dns_name__} and are decoded to strings.
   t.deepEqual(z.result['idnsname'], [`${zone}.`]);
-  await t.throwsAsync(c.call(cmd.dnszoneShow('no-such-zone.test')), { instanceOf: NotFoundError });
+  await t.throwsAsync(c.call(dnsCmd.dnszoneShow('no-such-zone.test')), { instanceOf: NotFoundError });
 
-  const added = await c.call(cmd.dnsrecordAdd(zone, name, { arecord: ['192.0.2.10'] }));
+  const added = await c.call(dnsCmd.dnsrecordAdd(zone, name, { arecord: ['192.0.2.10'] }));
   t.deepEqual(added.result.arecord, ['192.0.2.10']);
-  await t.throwsAsync(c.call(cmd.dnsrecordAdd(zone, name, { arecord: ['192.0.2.10'] })), { instanceOf: EmptyModlistError });
+  await t.throwsAsync(c.call(dnsCmd.dnsrecordAdd(zone, name, { arecord: ['192.0.2.10'] })), { instanceOf: EmptyModlistError });
 
-  const found = await c.call(cmd.dnsrecordFind(zone, undefined, { idnsname: name }));
+  const found = await c.call(dnsCmd.dnsrecordFind(zone, undefined, { idnsname: name }));
   t.is(found.count, 1);
   t.deepEqual(found.result[0]?.idnsname, [name]);
-  await t.throwsAsync(c.call(cmd.dnsrecordFind('no-such-zone.test')), { instanceOf: NotFoundError });
+  await t.throwsAsync(c.call(dnsCmd.dnsrecordFind('no-such-zone.test')), { instanceOf: NotFoundError });
 
-  await t.throwsAsync(c.call(cmd.dnsrecordDel(zone, name, { arecord: ['192.0.2.99'] })), { instanceOf: AttrValueNotFoundError });
-  const deleted = await c.call(cmd.dnsrecordDel(zone, name, { arecord: ['192.0.2.10'] }));
+  await t.throwsAsync(c.call(dnsCmd.dnsrecordDel(zone, name, { arecord: ['192.0.2.99'] })), { instanceOf: AttrValueNotFoundError });
+  const deleted = await c.call(dnsCmd.dnsrecordDel(zone, name, { arecord: ['192.0.2.10'] }));
   t.regex(String(deleted.summary), /Deleted record/);
-  t.is((await c.call(cmd.dnsrecordFind(zone, undefined, { idnsname: name }))).count, 0);
+  t.is((await c.call(dnsCmd.dnsrecordFind(zone, undefined, { idnsname: name }))).count, 0);
 });
 
 test('RBAC commands of the setup: permission, privilege, role, each with an error path', async (t) => {
@@ -276,38 +278,38 @@ test('RBAC commands of the setup: permission, privilege, role, each with an erro
   const privilege = `Nova Host Management ${tag}`;
   const role = `Nova Host Manager ${tag}`;
 
-  const perm = await c.call(cmd.permissionAdd(permission, { ipapermright: ['write'], type: 'host', attrs: ['userpassword'] }));
+  const perm = await c.call(rbacCmd.permissionAdd(permission, { ipapermright: ['write'], type: 'host', attrs: ['userpassword'] }));
   t.truthy(perm.result);
-  await t.throwsAsync(c.call(cmd.permissionAdd(permission, { ipapermright: ['write'], type: 'host', attrs: ['userpassword'] })), { instanceOf: DuplicateEntryError });
+  await t.throwsAsync(c.call(rbacCmd.permissionAdd(permission, { ipapermright: ['write'], type: 'host', attrs: ['userpassword'] })), { instanceOf: DuplicateEntryError });
 
-  await c.call(cmd.privilegeAdd(privilege, { description: 'Nova Host Management' }));
-  await t.throwsAsync(c.call(cmd.privilegeAdd(privilege)), { instanceOf: DuplicateEntryError });
+  await c.call(rbacCmd.privilegeAdd(privilege, { description: 'Nova Host Management' }));
+  await t.throwsAsync(c.call(rbacCmd.privilegeAdd(privilege)), { instanceOf: DuplicateEntryError });
 
-  const withPerm = await c.call(cmd.privilegeAddPermission(privilege, [permission, 'System: Add Hosts']));
+  const withPerm = await c.call(rbacCmd.privilegeAddPermission(privilege, [permission, 'System: Add Hosts']));
   t.is(withPerm.completed, 2);
-  const missingPerm = await c.call(cmd.privilegeAddPermission(privilege, [`No such permission ${tag}`]));
+  const missingPerm = await c.call(rbacCmd.privilegeAddPermission(privilege, [`No such permission ${tag}`]));
   t.is(missingPerm.completed, 0);
   t.is(missingPerm.failed['member']?.['permission']?.length, 1);
 
-  await c.call(cmd.roleAdd(role, { description: 'Nova Host Manager' }));
-  await t.throwsAsync(c.call(cmd.roleAdd(role)), { instanceOf: DuplicateEntryError });
+  await c.call(rbacCmd.roleAdd(role, { description: 'Nova Host Manager' }));
+  await t.throwsAsync(c.call(rbacCmd.roleAdd(role)), { instanceOf: DuplicateEntryError });
 
-  t.is((await c.call(cmd.roleAddPrivilege(role, [privilege]))).completed, 1);
-  const missingPriv = await c.call(cmd.roleAddPrivilege(role, [`No such privilege ${tag}`]));
+  t.is((await c.call(rbacCmd.roleAddPrivilege(role, [privilege]))).completed, 1);
+  const missingPriv = await c.call(rbacCmd.roleAddPrivilege(role, [`No such privilege ${tag}`]));
   t.is(missingPriv.failed['member']?.['privilege']?.length, 1);
 
   const member = `HTTP/${unique('rbac')}`;
   await c.call(cmd.serviceAdd(member, { force: true, skip_host_check: true }));
-  t.is((await c.call(cmd.roleAddMember(role, { service: [member] }))).completed, 1);
-  const missingMember = await c.call(cmd.roleAddMember(role, { service: [`nova/missing.${stack.domain}@${stack.realm}`] }));
+  t.is((await c.call(rbacCmd.roleAddMember(role, { service: [member] }))).completed, 1);
+  const missingMember = await c.call(rbacCmd.roleAddMember(role, { service: [`nova/missing.${stack.domain}@${stack.realm}`] }));
   t.is(missingMember.completed, 0);
   t.is(missingMember.failed['member']?.['service']?.length, 1);
 
-  const shown = await c.call(cmd.roleShow(role));
+  const shown = await c.call(rbacCmd.roleShow(role));
   const lower = (v: unknown) => ((v as string[] | undefined) ?? []).map((x) => x.toLowerCase());
   t.deepEqual(lower(shown.result['memberof_privilege']), [privilege.toLowerCase()]);
   t.deepEqual(lower(shown.result['member_service']), [`${member}@${stack.realm}`.toLowerCase()]);
-  await t.throwsAsync(c.call(cmd.roleShow(`No such role ${tag}`)), { instanceOf: NotFoundError });
+  await t.throwsAsync(c.call(rbacCmd.roleShow(`No such role ${tag}`)), { instanceOf: NotFoundError });
 });
 
 test('rpc events carry method, duration and outcome; the log has method names, never OTPs or session cookies', async (t) => {

@@ -4,7 +4,8 @@
  * read roles, else from the principal's own entry.
  */
 import type { FreeIpaClient } from '../freeipa/client.js';
-import { roleShow, serviceShow } from '../freeipa/commands.js';
+import { serviceShow } from '../freeipa/commands.js';
+import { roleShow } from '../freeipa/rbac-commands.js';
 import { ACIError, FreeIpaError, NotFoundError } from '../freeipa/errors.js';
 import { PERMISSIONS, PRIVILEGE, ROLE, SYSTEM_PERMISSIONS } from '../setup/rbac.js';
 import { fail, withDeadline, type CheckContext, type CheckLine } from './checks.js';

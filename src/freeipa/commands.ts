@@ -7,6 +7,9 @@
  * `userpassword`, not `password` (FreeIPA answers OptionError 3005 to an
  * unknown option). Options left undefined are not sent. The `version`
  * option is added by the client, never here.
+ *
+ * The DNS builders live in dns-commands.ts and the RBAC ones in
+ * rbac-commands.ts; this module keeps the shared types and the rest.
  */
 
 /** Attribute values as FreeIPA returns them: most are lists. */
@@ -29,14 +32,6 @@ export type ServiceEntry = IpaEntry & {
   readonly krbcanonicalname?: readonly string[];
   readonly managedby_host?: readonly string[];
   readonly has_keytab?: boolean;
-};
-
-/** DNS names arrive as `{__dns_name__}` and are decoded to strings by the client. */
-export type DnsRecordEntry = IpaEntry & {
-  readonly idnsname?: readonly string[];
-  readonly arecord?: readonly string[];
-  readonly aaaarecord?: readonly string[];
-  readonly ptrrecord?: readonly string[];
 };
 
 /** Output of *_add, *_mod, *_show. */
@@ -72,9 +67,10 @@ export interface IpaCommand<R = Record<string, unknown>> {
   readonly __output?: R;
 }
 
-type Options = Record<string, unknown>;
+export type Options = Record<string, unknown>;
 
-function command<R>(method: string, args: readonly unknown[], options: Options = {}): IpaCommand<R> {
+/** Shared with dns-commands.ts and rbac-commands.ts so every builder drops undefined options and freezes alike. */
+export function command<R>(method: string, args: readonly unknown[], options: Options = {}): IpaCommand<R> {
   const clean: Options = {};
   for (const [key, value] of Object.entries(options)) if (value !== undefined) clean[key] = value;
   return Object.freeze({ method, args: Object.freeze([...args]), options: Object.freeze(clean) });
@@ -223,110 +219,4 @@ export interface ServiceFindOptions extends CommonOptions {
 
 export function serviceFind(criteria?: string, options: ServiceFindOptions = {}): IpaCommand<FindOutput<ServiceEntry>> {
   return command('service_find', criteria === undefined ? [] : [criteria], { ...options });
-}
-
-// ---- dns*
-
-export interface DnsRecordValues {
-  readonly arecord?: readonly string[];
-  readonly aaaarecord?: readonly string[];
-  readonly ptrrecord?: readonly string[];
-  readonly cnamerecord?: readonly string[];
-  readonly txtrecord?: readonly string[];
-  readonly sshfprecord?: readonly string[];
-}
-
-export interface DnsRecordAddOptions extends DnsRecordValues, CommonOptions {
-  /** Add the matching PTR record (only with a_part_ip_address). */
-  readonly a_part_ip_address?: string;
-  readonly a_extra_create_reverse?: boolean;
-  readonly aaaa_part_ip_address?: string;
-  readonly aaaa_extra_create_reverse?: boolean;
-  readonly dnsttl?: number;
-  readonly force?: boolean;
-}
-
-/** Adding a value that is already there gives EmptyModlist 4202 (treat as done). */
-export function dnsrecordAdd(zone: string, name: string, options: DnsRecordAddOptions): IpaCommand<EntryOutput<DnsRecordEntry>> {
-  return command('dnsrecord_add', [zone, name], { ...options });
-}
-
-export interface DnsRecordDelOptions extends DnsRecordValues {
-  /** Delete every record of the name. */
-  readonly del_all?: boolean;
-}
-
-/** Removing a value that is not there gives AttrValueNotFound 4026 (treat as done). */
-export function dnsrecordDel(zone: string, name: string, options: DnsRecordDelOptions): IpaCommand<EntryOutput<DnsRecordEntry | { readonly failed: readonly unknown[] }>> {
-  return command('dnsrecord_del', [zone, name], { ...options });
-}
-
-export interface DnsRecordFindOptions extends DnsRecordValues, CommonOptions {
-  /** Exact record name. */
-  readonly idnsname?: string;
-  readonly sizelimit?: number;
-  readonly timelimit?: number;
-  readonly pkey_only?: boolean;
-}
-
-export function dnsrecordFind(zone: string, criteria?: string, options: DnsRecordFindOptions = {}): IpaCommand<FindOutput<DnsRecordEntry>> {
-  return command('dnsrecord_find', criteria === undefined ? [zone] : [zone, criteria], { ...options });
-}
-
-export function dnszoneShow(zone: string, options: CommonOptions = {}): IpaCommand<EntryOutput> {
-  return command('dnszone_show', [zone], { ...options });
-}
-
-// ---- RBAC (setup of the novajoin service principal's rights)
-
-export interface PermissionAddOptions {
-  readonly ipapermright?: ReadonlyArray<'read' | 'search' | 'compare' | 'write' | 'add' | 'delete' | 'all'>;
-  /** Object type, e.g. host or service. */
-  readonly type?: string;
-  readonly attrs?: readonly string[];
-  readonly ipapermbindruletype?: 'permission' | 'all' | 'anonymous' | 'self';
-  readonly ipapermlocation?: string;
-  readonly ipapermtarget?: string;
-  readonly extratargetfilter?: readonly string[];
-  readonly memberof?: readonly string[];
-  readonly targetgroup?: string;
-}
-
-export function permissionAdd(name: string, options: PermissionAddOptions = {}): IpaCommand<EntryOutput> {
-  return command('permission_add', [name], { ...options });
-}
-
-export function privilegeAdd(name: string, options: { readonly description?: string } = {}): IpaCommand<EntryOutput> {
-  return command('privilege_add', [name], { ...options });
-}
-
-/** A missing permission is listed in `failed` with reason "no such entry", not raised. */
-export function privilegeAddPermission(name: string, permissions: readonly string[]): IpaCommand<MemberOutput> {
-  return command('privilege_add_permission', [name], { permission: [...permissions] });
-}
-
-export function roleAdd(name: string, options: { readonly description?: string } = {}): IpaCommand<EntryOutput> {
-  return command('role_add', [name], { ...options });
-}
-
-export function roleAddPrivilege(name: string, privileges: readonly string[]): IpaCommand<MemberOutput> {
-  return command('role_add_privilege', [name], { privilege: [...privileges] });
-}
-
-export interface RoleMembers {
-  readonly user?: readonly string[];
-  readonly group?: readonly string[];
-  readonly host?: readonly string[];
-  readonly hostgroup?: readonly string[];
-  readonly service?: readonly string[];
-}
-
-export function roleAddMember(name: string, members: RoleMembers): IpaCommand<MemberOutput> {
-  const options: Options = {};
-  for (const [key, value] of Object.entries(members)) if (value !== undefined) options[key] = [...(value as readonly string[])];
-  return command('role_add_member', [name], options);
-}
-
-export function roleShow(name: string, options: CommonOptions = {}): IpaCommand<EntryOutput> {
-  return command('role_show', [name], { ...options });
 }

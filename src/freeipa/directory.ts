@@ -9,9 +9,6 @@ import type { Directory, DirectoryCallOptions, HostState, ReadQuery, ReadResult,
 import type { BatchItem } from './codec.js';
 import {
   configShow,
-  dnsrecordAdd,
-  dnsrecordDel,
-  dnsrecordFind,
   hostAdd,
   hostDel,
   hostDisable,
@@ -27,6 +24,7 @@ import {
   type IpaCommand,
   type MemberOutput,
 } from './commands.js';
+import { dnsrecordAdd, dnsrecordDel, dnsrecordFind } from './dns-commands.js';
 import { EntryNotFound, WriteOutcomeUnknown } from '../domain/errors.js';
 import { FreeIpaError, FreeIpaOutcomeUnknownError, NotFoundError } from './errors.js';
 import { toRefusal } from './refusals.js';

@@ -9,6 +9,7 @@
  * second run changes nothing.
  */
 import type { FreeIpaClient } from '../freeipa/client.js';
+import { serviceAdd, type IpaCommand, type MemberOutput } from '../freeipa/commands.js';
 import {
   permissionAdd,
   privilegeAdd,
@@ -16,11 +17,8 @@ import {
   roleAdd,
   roleAddMember,
   roleAddPrivilege,
-  serviceAdd,
-  type IpaCommand,
-  type MemberOutput,
   type PermissionAddOptions,
-} from '../freeipa/commands.js';
+} from '../freeipa/rbac-commands.js';
 import { BINDING_PREFIX } from '../domain/binding.js';
 import { DuplicateEntryError, NotFoundError } from '../freeipa/errors.js';
 
