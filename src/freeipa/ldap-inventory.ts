@@ -8,17 +8,15 @@
  * Filters are ldapts filter objects, encoded to BER as they are: a value is
  * never parsed as filter syntax, so an fqdn like `*)(objectClass=*` matches
  * only a host literally named that. TLS (LDAPS or StartTLS) is verified
- * against the configured CA file. Every network step has a deadline.
+ * against the configured CA file. Every network step has a deadline. How a
+ * connection is opened and bound is ldap-connect.ts.
  */
-import { readFile } from 'node:fs/promises';
-import { isIP, type LookupFunction } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
-import { AndFilter, Client, EqualityFilter, type Filter, OrFilter, SubstringFilter, type Entry } from 'ldapts';
+import type { LookupFunction } from 'node:net';
+import { AndFilter, type Client, EqualityFilter, type Filter, OrFilter, SubstringFilter, type Entry } from 'ldapts';
 import { BINDING_PREFIX } from '../domain/binding.js';
-import { keytabName, privateCcache } from './gss.js';
-import { checkGssapiUrl, withLookup } from './ldap-connect.js';
+import { privateCcache } from './gss.js';
+import { checkInventoryOptions, openConnection } from './ldap-connect.js';
 import { classify, LdapInventoryError, LdapUnavailableError, withDeadline } from './ldap-errors.js';
-import { gssapiBind } from './ldap-sasl-gssapi.js';
 
 export { LdapAuthError, LdapInventoryError, LdapTlsError, LdapUnavailableError } from './ldap-errors.js';
 
@@ -111,23 +109,7 @@ export class LdapInventory {
   private current: string;
 
   constructor(options: InventoryOptions) {
-    if (!options.url && typeof options.urls !== 'function') throw new LdapInventoryError('an LDAP URL is required');
-    for (const raw of [options.url, ...(Array.isArray(options.urls) ? options.urls : [])].filter(Boolean)) {
-      const url = new URL(raw);
-      if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new LdapInventoryError(`not an LDAP URL: ${raw}`);
-      if (options.starttls && url.protocol === 'ldaps:') throw new LdapInventoryError('starttls applies to ldap:// URLs, not ldaps://');
-    }
-    if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new LdapInventoryError('pageSize must be a positive integer');
-    if (!(options.timeoutMs > 0)) throw new LdapInventoryError('timeoutMs must be positive');
-    if (!options.baseDn) throw new LdapInventoryError('baseDn is required');
-    // A DN with an empty password is an "unauthenticated bind" (RFC 4513 5.1.2): it would
-    // quietly act as anonymous. Refuse the configuration instead.
-    if (options.bindDn && !options.bindPassword) throw new LdapInventoryError('bindDn is set but bindPassword is empty');
-    if (options.gssapi) {
-      if (options.bindDn) throw new LdapInventoryError('a GSSAPI bind takes no bindDn');
-      if (!options.gssapi.keytab) throw new LdapInventoryError('a GSSAPI bind needs a keytab');
-      for (const raw of [options.url, ...(Array.isArray(options.urls) ? options.urls : [])].filter(Boolean)) checkGssapiUrl(raw, !!options.starttls);
-    }
+    checkInventoryOptions(options);
     this.options = { ...options };
     this.current = options.url;
     this.ccache = privateCcache();
@@ -293,45 +275,7 @@ export class LdapInventory {
   }
 
   private async connectTo(url: string): Promise<Client> {
-    const { caFile, starttls, bindDn, bindPassword, gssapi, lookup, timeoutMs } = this.options;
-    let ca: Buffer | undefined;
-    if (caFile) {
-      try {
-        ca = await readFile(caFile);
-      } catch (err) {
-        throw new LdapInventoryError(`cannot read the LDAP CA file ${caFile}: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const tlsOptions: ConnectionOptions = { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
-    const secure = url.startsWith('ldaps:');
-    // ldapts switches to TLS at connect time whenever tlsOptions are given, so
-    // for StartTLS they go to startTLS() only.
-    const client = new Client({
-      url,
-      connectTimeout: timeoutMs,
-      timeout: timeoutMs,
-      strictDN: true,
-      ...(secure ? { tlsOptions } : {}),
-      ...(lookup ? withLookup(lookup) : {}),
-    });
-    const abort = () => client.unbind().catch(() => {});
-    try {
-      if (starttls) {
-        // StartTLS' own handshake has no deadline in ldapts: give it one.
-        const upgrade = { ...tlsOptions, host, ...(isIP(host) ? {} : { servername: host }) };
-        await withDeadline(client.startTLS(upgrade), timeoutMs, `StartTLS with ${url}`, abort);
-      }
-      if (bindDn) await client.bind(bindDn, bindPassword);
-      if (gssapi) {
-        const bind = gssapiBind(client, { host, keytab: keytabName(gssapi.keytab), ccache: this.ccache, principal: gssapi.principal });
-        await withDeadline(bind, timeoutMs, `GSSAPI bind to ${url}`, abort);
-      }
-    } catch (err) {
-      abort();
-      const who = bindDn ? ` as ${bindDn}` : gssapi ? ` with GSSAPI as ${gssapi.principal || `the first principal of ${gssapi.keytab}`}` : '';
-      throw classify(err, bindDn || gssapi ? `LDAP bind to ${url}${who}` : `LDAP connection to ${url}`, caFile);
-    }
+    const client = await openConnection(url, this.options, this.ccache);
     this.client = client;
     return client;
   }
